@@ -1,0 +1,185 @@
+/**
+ * Every setting Chefia POS reads, in one table: its environment variable, its type, its default
+ * and what it protects. The README's configuration reference is checked against this list by a
+ * test, so the two cannot drift apart.
+ */
+export type SettingType = 'string' | 'integer' | 'boolean' | 'list' | 'enum' | 'duration';
+
+export interface SettingDefinition {
+  /** Environment variable (and key in the optional JSON configuration file). */
+  env: string;
+  type: SettingType;
+  /** Default as the operator would write it; `undefined` means unset. */
+  default?: string;
+  /** Allowed values for `enum` settings. */
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Holds a secret: never logged, never echoed in an error. */
+  secret?: boolean;
+  description: string;
+}
+
+const define = <const T extends readonly SettingDefinition[]>(settings: T): T => settings;
+
+export const SETTINGS = define([
+  {
+    env: 'NODE_ENV',
+    type: 'enum',
+    values: ['development', 'production', 'test'],
+    default: 'development',
+    description:
+      'Run mode. `production` refuses weak or missing secrets, self-signed certificates, API ' +
+      'docs and debug logging unless explicitly allowed.',
+  },
+  {
+    env: 'CHEFIA_DATA_DIR',
+    type: 'string',
+    default: './data',
+    description:
+      'Directory for the embedded database, generated development keys and certificate, and ' +
+      'uploaded images. Created with mode 0700.',
+  },
+  {
+    env: 'CHEFIA_HOST',
+    type: 'string',
+    default: '127.0.0.1',
+    description: 'Address the HTTPS listener binds to.',
+  },
+  {
+    env: 'CHEFIA_PORT',
+    type: 'integer',
+    default: '8001',
+    min: 0,
+    max: 65535,
+    description: 'Port of the HTTPS listener (0 picks a free port).',
+  },
+  {
+    env: 'CHEFIA_TLS',
+    type: 'boolean',
+    default: 'true',
+    description:
+      'Serve HTTPS. Plain HTTP is allowed only on a loopback address or behind a configured ' +
+      'trusted proxy that terminates TLS.',
+  },
+  {
+    env: 'CHEFIA_TLS_CERT_FILE',
+    type: 'string',
+    description:
+      'PEM certificate chain. Without it a development start generates a self-signed ' +
+      'certificate in the data directory; production requires it.',
+  },
+  {
+    env: 'CHEFIA_TLS_KEY_FILE',
+    type: 'string',
+    description: 'PEM private key for the certificate.',
+  },
+  {
+    env: 'CHEFIA_HTTP_REDIRECT_PORT',
+    type: 'integer',
+    min: 1,
+    max: 65535,
+    description:
+      'Optional plain-HTTP listener that only answers 308 redirects to HTTPS (never serves the ' +
+      'API).',
+  },
+  {
+    env: 'CHEFIA_PUBLIC_ORIGIN',
+    type: 'string',
+    description:
+      'External https origin used in redirects (for example `https://pos.example.com.br`). ' +
+      'Defaults to the listener address.',
+  },
+  {
+    env: 'CHEFIA_TRUSTED_PROXIES',
+    type: 'list',
+    default: '',
+    description:
+      'Comma-separated addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is ' +
+      'believed. From anyone else the header is ignored and the socket address is the client.',
+  },
+  {
+    env: 'CHEFIA_CORS_ORIGINS',
+    type: 'list',
+    default: 'https://pos.chefia.com.br,https://kds.chefia.com.br,https://admin.chefia.com.br',
+    description: 'Origins allowed to call the API from a browser, with credentials.',
+  },
+  {
+    env: 'CHEFIA_BODY_LIMIT_BYTES',
+    type: 'integer',
+    default: '1048576',
+    min: 1024,
+    max: 52428800,
+    description: 'Largest JSON request body accepted; larger bodies answer 413.',
+  },
+  {
+    env: 'CHEFIA_MASTER_KEY',
+    type: 'string',
+    secret: true,
+    description:
+      'Base64 of 32 random bytes. Wraps the data-encryption and token-signing keys and keys the ' +
+      'blind indexes. Required in production (or CHEFIA_MASTER_KEY_FILE).',
+  },
+  {
+    env: 'CHEFIA_MASTER_KEY_FILE',
+    type: 'string',
+    description:
+      'File holding the master key (base64). A development start creates ' +
+      '`<data dir>/master.key` with mode 0600 when no key is configured.',
+  },
+  {
+    env: 'DATABASE_URL',
+    type: 'string',
+    secret: true,
+    description:
+      'PostgreSQL connection URL. When unset, the embedded SQLite database in the data ' +
+      'directory is used.',
+  },
+  {
+    env: 'CHEFIA_DATABASE_TLS',
+    type: 'enum',
+    values: ['off', 'require', 'verify'],
+    default: 'off',
+    description:
+      'TLS to PostgreSQL: `require` encrypts, `verify` also checks the server certificate.',
+  },
+  {
+    env: 'CHEFIA_DATABASE_POOL_SIZE',
+    type: 'integer',
+    default: '10',
+    min: 1,
+    max: 200,
+    description: 'PostgreSQL connection pool size per process.',
+  },
+  {
+    env: 'REDIS_URL',
+    type: 'string',
+    secret: true,
+    description:
+      'Redis URL for state shared between processes (rate-limit counters, revocations, IP ' +
+      'blocks, kitchen fan-out). Use `rediss://` for TLS. Unset: in-process state.',
+  },
+  {
+    env: 'CHEFIA_LOG_LEVEL',
+    type: 'enum',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    description: 'Log level. `debug` and `trace` need CHEFIA_ALLOW_DIAGNOSTICS in production.',
+  },
+  {
+    env: 'CHEFIA_DOCS_ENABLED',
+    type: 'boolean',
+    description:
+      'Serve the OpenAPI document and UI at `/docs`. Default: on in development, off in ' +
+      'production (where it also needs CHEFIA_ALLOW_DIAGNOSTICS).',
+  },
+  {
+    env: 'CHEFIA_ALLOW_DIAGNOSTICS',
+    type: 'boolean',
+    default: 'false',
+    description:
+      'Explicit opt-in that lets a production server run with API docs or debug logging on.',
+  },
+] as const);
+
+export type SettingName = (typeof SETTINGS)[number]['env'];

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+
+import type { DatabaseSchema } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** A query executor: the database itself or an open transaction. */
+export type Executor = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
+
+/** The connection to the business database, whichever dialect it uses. */
+export interface Database {
+  readonly kysely: Kysely<DatabaseSchema>;
+  readonly dialect: DialectName;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; when absent the embedded SQLite file in `dataDir` is used. */
+  url?: string;
+  dataDir: string;
+  tls?: 'off' | 'require' | 'verify';
+  poolSize?: number;
+  /** SQLite file name inside the data directory. */
+  sqliteFile?: string;
+}
+
+export const SQLITE_FILE_NAME = 'chefia.db';
+
+/** Opens the business database named by the options. */
+export function openDatabase(options: DatabaseOptions): Database {
+  return options.url ? openPostgres(options.url, options) : openSqlite(options);
+}
+
+function openSqlite(options: DatabaseOptions): Database {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(options.dataDir, options.sqliteFile ?? SQLITE_FILE_NAME);
+  const connection = new SQLite(file);
+
+  // WAL lets readers run beside the writer; synchronous=FULL makes every acknowledged commit
+  // durable across a power cut (NORMAL would only survive a process crash in WAL mode).
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = FULL');
+  connection.pragma('foreign_keys = ON');
+  // The CLI works on the same file while a server runs; wait for its lock instead of failing.
+  connection.pragma('busy_timeout = 5000');
+
+  const kysely = new Kysely<DatabaseSchema>({
+    dialect: new SqliteDialect({ database: connection }),
+  });
+  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+}
+
+function openPostgres(url: string, options: DatabaseOptions): Database {
+  const ssl =
+    options.tls === 'verify'
+      ? { rejectUnauthorized: true }
+      : options.tls === 'require'
+        ? { rejectUnauthorized: false }
+        : undefined;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(ssl ? { ssl } : {}),
+  });
+  const kysely = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+}
