@@ -9,8 +9,9 @@ import { looksLikeXss } from './xss-rules.js';
  * This is an alarm, not the defence: queries are parameterized, input is validated by schema
  * and output is encoded whatever it says. Its job is to notice someone probing, so the probe
  * can be audited and the source slowed down, without ever flagging a customer called O'Brien.
- * The rule sets are hand-written because no maintained JavaScript port of a structural
- * detector (such as libinjection) is available to the project.
+ * The rule sets are hand-written: no structural detector such as libinjection is among the
+ * available packages, and the rules must be tuned to this domain's text (apostrophes in names,
+ * `--` and `OR` in kitchen notes) in any case.
  */
 
 export type ThreatKind = 'sql_injection' | 'xss' | 'path_traversal';

@@ -11,6 +11,7 @@
 /** Rounds of decoding; a value encoded deeper than this is left as it stands. */
 const MAX_DECODE_ROUNDS = 3;
 
+// eslint-disable-next-line security/detect-unsafe-regex -- a fixed-width unit cannot backtrack
 const PERCENT_RUN = /(?:%[0-9a-f]{2})+/gi;
 const PERCENT_UNICODE = /%u([0-9a-f]{4})/gi;
 const JS_UNICODE_ESCAPE = /\\u(?:\{0*([0-9a-f]{1,6})\}|([0-9a-f]{4}))/gi;

@@ -1,3 +1,6 @@
+/* eslint-disable security/detect-unsafe-regex -- the rule's star-height heuristic also flags
+   optional groups such as `(?:\s+all)?` that cannot backtrack; every pattern here is held to
+   linear time by the adversarial-input tests in detector.test.ts instead. */
 /**
  * Path-traversal probes: `..` steps that climb out of a directory (also `....//`, which survives
  * a filter that strips `../` once, and Tomcat's `..;/`), or absolute paths to files that only

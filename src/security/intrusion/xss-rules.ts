@@ -1,5 +1,9 @@
 import { removeControlCharacters, stripBlockComments, stripHtmlComments } from './normalize.js';
 
+/* eslint-disable security/detect-unsafe-regex -- the rule's star-height heuristic also flags
+   optional groups such as `(?:\s+all)?` that cannot backtrack; every pattern here is held to
+   linear time by the adversarial-input tests in detector.test.ts instead. */
+
 /**
  * Cross-site-scripting probes, recognised by markup or script context: a tag that runs script
  * by itself, an event-handler attribute inside a tag, a `javascript:` URL where a URL goes, or
