@@ -7,6 +7,8 @@ import { randomId, type IdGenerator } from '../core/ids.js';
 import { openDatabase } from '../infra/db/database.js';
 import { migrateToLatest } from '../infra/db/migrate.js';
 import { createLogger, type Logger } from '../infra/logging/logger.js';
+import { createAuthServices } from '../security/authn/auth-services.js';
+import type { PasswordHasher } from '../security/passwords/index.js';
 import { loadDataKeyRing } from '../security/keys/data-key-ring.js';
 import { loadMasterKey } from '../security/keys/master-key.js';
 import type { AppContext } from './context.js';
@@ -17,6 +19,8 @@ export interface ContextOptions {
   ids?: IdGenerator;
   /** Skip migrations (the CLI's `migrate` runs them itself and reports). */
   migrate?: boolean;
+  /** Password hashing; tests pass cheaper parameters. */
+  passwordHasher?: PasswordHasher;
 }
 
 /** Opens the database (migrating it), loads keys and connects to Redis when configured. */
@@ -40,7 +44,10 @@ export async function createContext(
     const keyRing = await loadDataKeyRing(database.kysely, keys.masterKey, clock);
     const audit = new AuditRecorder({ database, clock, ids, ipHashKey: keys.ipHashKey });
     const redis = config.redis.url ? connectRedis(config.redis.url, logger) : null;
-    return { config, logger, database, clock, ids, keys, keyRing, audit, redis };
+    const base = { config, logger, database, clock, ids, keys, keyRing, audit, redis };
+    const context = base as AppContext;
+    context.auth = await createAuthServices(context, options.passwordHasher);
+    return context;
   } catch (error) {
     await database.close();
     throw error;
@@ -49,6 +56,7 @@ export async function createContext(
 
 /** Releases the connections a context holds. */
 export async function closeContext(context: AppContext): Promise<void> {
+  context.auth?.revocations.stop();
   context.redis?.disconnect();
   await context.database.close();
 }

@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Database } from '../infra/db/database.js';
 import type { Logger } from '../infra/logging/logger.js';
+import type { AuthServices } from '../security/authn/auth-services.js';
 import type { KeyRing } from '../security/crypto/index.js';
 import type { DerivedKeys } from '../security/keys/master-key.js';
 
@@ -24,4 +25,5 @@ export interface AppContext {
   audit: AuditRecorder;
   /** Present when REDIS_URL is configured. */
   redis: Redis | null;
+  auth: AuthServices;
 }

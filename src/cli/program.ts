@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerRestaurantCommands } from './commands/restaurant.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerUserCommands } from './commands/user.js';
 
 /** The `chefia` command line (SPEC section 8). */
 export function buildProgram(): Command {
@@ -15,5 +16,6 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerRestaurantCommands(program);
+  registerUserCommands(program);
   return program;
 }

@@ -1,3 +1,4 @@
+import { isRole, type Role } from '../security/authz/permissions.js';
 import {
   ConfigError,
   SettingReader,
@@ -28,6 +29,16 @@ export interface AppConfig {
   redis: { url?: string };
   logging: { level: LogLevel };
   docs: { enabled: boolean };
+  auth: {
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlHours: number;
+    lockoutThreshold: number;
+    lockoutMinutes: number;
+    mfaRequiredRoles: Role[];
+    passwordComposition: boolean;
+    setupSecretTtlMinutes: number;
+    approvalTtlSeconds: number;
+  };
 }
 
 export type SettingOverrides = Parameters<typeof readRawSettings>[1];
@@ -76,12 +87,31 @@ export function loadConfig(
     redis: { ...optional('url', settings.string('REDIS_URL')) },
     logging: { level: settings.enumValue<LogLevel>('CHEFIA_LOG_LEVEL') },
     docs: { enabled: settings.boolean('CHEFIA_DOCS_ENABLED') ?? !production },
+    auth: {
+      accessTokenTtlSeconds: settings.requiredInteger('CHEFIA_ACCESS_TOKEN_TTL_SECONDS'),
+      refreshTokenTtlHours: settings.requiredInteger('CHEFIA_REFRESH_TOKEN_TTL_HOURS'),
+      lockoutThreshold: settings.requiredInteger('CHEFIA_LOCKOUT_THRESHOLD'),
+      lockoutMinutes: settings.requiredInteger('CHEFIA_LOCKOUT_MINUTES'),
+      mfaRequiredRoles: roleList(settings.list('CHEFIA_MFA_REQUIRED_ROLES')),
+      passwordComposition: settings.boolean('CHEFIA_PASSWORD_COMPOSITION') ?? false,
+      setupSecretTtlMinutes: settings.requiredInteger('CHEFIA_SETUP_SECRET_TTL_MINUTES'),
+      approvalTtlSeconds: settings.requiredInteger('CHEFIA_APPROVAL_TTL_SECONDS'),
+    },
   };
 
   checkTransport(config);
   checkCorsOrigins(config.http.corsOrigins);
   if (production) checkProduction(config, diagnosticsAllowed);
   return config;
+}
+
+function roleList(values: string[]): Role[] {
+  for (const value of values) {
+    if (!isRole(value)) {
+      throw new ConfigError('CHEFIA_MFA_REQUIRED_ROLES must list roles (admin, manager, ...).');
+    }
+  }
+  return values as Role[];
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -159,6 +189,12 @@ export function checkMasterKeyStrength(encoded: string, settingName: string): Bu
   }
   if (new Set(key).size < 16) {
     throw new ConfigError(`${settingName} is not random enough; generate a random key.`);
+  }
+
+  // Base64 of a phrase ("this-is-my-example-key-change-it") passes the checks above; 32 random
+  // bytes are all printable ASCII with a probability near 1e-14.
+  if (key.every((byte) => byte >= 0x20 && byte <= 0x7e)) {
+    throw new ConfigError(`${settingName} encodes text, not random bytes; generate a random key.`);
   }
   return key;
 }

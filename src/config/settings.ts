@@ -180,6 +180,71 @@ export const SETTINGS = define([
     description:
       'Explicit opt-in that lets a production server run with API docs or debug logging on.',
   },
+  {
+    env: 'CHEFIA_ACCESS_TOKEN_TTL_SECONDS',
+    type: 'integer',
+    default: '900',
+    min: 60,
+    max: 3600,
+    description: 'Lifetime of an access token (15 minutes by default, SPEC 5.2).',
+  },
+  {
+    env: 'CHEFIA_REFRESH_TOKEN_TTL_HOURS',
+    type: 'integer',
+    default: '168',
+    min: 1,
+    max: 720,
+    description:
+      'Absolute lifetime of a sign-in and its rotating refresh tokens (7 days by default).',
+  },
+  {
+    env: 'CHEFIA_LOCKOUT_THRESHOLD',
+    type: 'integer',
+    default: '10',
+    min: 3,
+    max: 10,
+    description: 'Consecutive failed logins that lock an account (PCI DSS 8.3.4: at most 10).',
+  },
+  {
+    env: 'CHEFIA_LOCKOUT_MINUTES',
+    type: 'integer',
+    default: '30',
+    min: 30,
+    max: 1440,
+    description: 'How long a locked account stays locked unless an admin unlocks it.',
+  },
+  {
+    env: 'CHEFIA_MFA_REQUIRED_ROLES',
+    type: 'list',
+    default: 'admin,manager',
+    description:
+      'Roles that must enrol TOTP before using the API; their login without it only allows ' +
+      'enrolment.',
+  },
+  {
+    env: 'CHEFIA_PASSWORD_COMPOSITION',
+    type: 'boolean',
+    default: 'false',
+    description:
+      'Also require upper case, lower case, digit and symbol, and at most 3 repeated ' +
+      'characters (the original guideline\'s rules) on top of length and strength.',
+  },
+  {
+    env: 'CHEFIA_SETUP_SECRET_TTL_MINUTES',
+    type: 'integer',
+    default: '60',
+    min: 5,
+    max: 1440,
+    description: 'Validity of the one-time setup secret printed at first start.',
+  },
+  {
+    env: 'CHEFIA_APPROVAL_TTL_SECONDS',
+    type: 'integer',
+    default: '120',
+    min: 30,
+    max: 600,
+    description: 'Validity of a single-use manager approval.',
+  },
 ] as const);
 
 export type SettingName = (typeof SETTINGS)[number]['env'];

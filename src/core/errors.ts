@@ -7,6 +7,24 @@ export const ERROR_CATALOG = {
   POS_ERR_VALIDATION: { status: 400, message: 'The request is not valid.' },
   POS_ERR_MALFORMED_BODY: { status: 400, message: 'The request body could not be parsed.' },
   POS_ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication failed.' },
+  POS_ERR_MFA_REQUIRED: { status: 401, message: 'A valid second-factor code is required.' },
+  POS_ERR_MFA_ENROLMENT_REQUIRED: {
+    status: 403,
+    message: 'Enrol a second factor before using the API.',
+  },
+  POS_ERR_PASSWORD_CHANGE_REQUIRED: {
+    status: 403,
+    message: 'Change your password before using the API.',
+  },
+  POS_ERR_SETUP_UNAVAILABLE: { status: 403, message: 'Setup is not available.' },
+  POS_ERR_APPROVAL_INVALID: {
+    status: 403,
+    message: 'The manager approval is missing, used, expired or does not match.',
+  },
+  POS_ERR_LAST_ADMIN: {
+    status: 409,
+    message: 'The last active admin of a restaurant cannot be removed.',
+  },
   POS_ERR_FORBIDDEN: { status: 403, message: 'You do not have permission for this action.' },
   POS_ERR_NOT_FOUND: { status: 404, message: 'The resource was not found.' },
   POS_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed here.' },

@@ -1,10 +1,20 @@
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import cookie from '@fastify/cookie';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawServerDefault,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
 import type { AppContext } from '../app/context.js';
 import { registerModules } from '../modules/index.js';
+import { installAuthentication } from '../security/authn/authenticate.js';
 import { installDocs } from './docs.js';
 import { installErrorHandler } from './error-handler.js';
 import { installNotFoundHandler } from './not-found.js';
@@ -13,7 +23,14 @@ import { enforceRouteDeclarations } from './route-declarations.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { installValidators } from './validation.js';
 
-export type App = FastifyInstance;
+/** The application instance, with TypeBox schemas typing each route's request. */
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface BuildAppOptions {
   /** TLS options for the HTTPS listener; omitted for plain HTTP on loopback and in tests. */
@@ -40,7 +57,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     routerOptions: { maxParamLength: 200 },
     ...(options.https ? { https: options.https } : {}),
   };
-  const app = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+  const app: App = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);
   installRequestId(app);
@@ -48,6 +65,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   installNotFoundHandler(app);
   enforceRouteDeclarations(app);
   await installSecurityHeaders(app, config.http.corsOrigins);
+  await app.register(cookie);
+  installAuthentication(app, context);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       { req: request, res: reply, responseTimeMs: Math.round(reply.elapsedTime) },

@@ -10,6 +10,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { DialectName } from '../../src/infra/db/database.js';
 import { createLogger, type Logger } from '../../src/infra/logging/logger.js';
 import { buildApp, type App } from '../../src/http/app.js';
+import { TEST_HASH_PARAMS, createPasswordHasher } from '../../src/security/passwords/index.js';
 import { TEST_REDIS_URL, createPostgresDatabase } from './database.js';
 
 export interface TestAppOptions {
@@ -60,6 +61,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const context = await createContext(config, {
     logger: options.logger ?? createLogger('silent'),
     clock,
+    // Cheap argon2id parameters keep the suite fast; production parameters are benchmarked.
+    passwordHasher: createPasswordHasher(TEST_HASH_PARAMS),
   });
   const app = await buildApp(context);
   await options.routes?.(app);

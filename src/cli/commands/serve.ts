@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 
+import { issueSetupSecret } from '../../modules/auth/setup.js';
 import { startServer } from '../../server.js';
 import { configFrom, type GlobalFlags } from '../run.js';
 
@@ -12,6 +13,8 @@ export function registerServeCommand(program: Command): void {
     .action(async (flags: { host?: string; port?: string }) => {
       const config = configFrom({ ...program.opts<GlobalFlags>(), ...flags });
       const server = await startServer(config);
+      const secret = await issueSetupSecret(server.context);
+      if (secret) printSetupSecret(secret, server.origin, config.auth.setupSecretTtlMinutes);
 
       const stop = () => {
         server.context.logger.info('shutting down');
@@ -23,4 +26,21 @@ export function registerServeCommand(program: Command): void {
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
+}
+
+/**
+ * The setup secret goes to the operator's terminal only, never through the logger: it is a
+ * credential, and log lines travel to places a terminal does not.
+ */
+function printSetupSecret(secret: string, origin: string, ttlMinutes: number): void {
+  process.stderr.write(
+    [
+      '',
+      'No user exists yet. Create the first admin within ' + String(ttlMinutes) + ' minutes with:',
+      `  POST ${origin}/api/v1/setup  (secret: ${secret})`,
+      'or from the shell: chefia restaurant create … && chefia user create … --password-stdin',
+      'The secret works once and is not shown again.',
+      '',
+    ].join('\n'),
+  );
 }

@@ -79,4 +79,109 @@ export interface DatabaseSchema {
   audit_archives: AuditArchivesTable;
   data_keys: DataKeysTable;
   system_state: SystemStateTable;
+  users: UsersTable;
+  password_history: PasswordHistoryTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  auth_sessions: AuthSessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  revocations: RevocationsTable;
+  signing_keys: SigningKeysTable;
+  approvals: ApprovalsTable;
+}
+
+export interface UsersTable {
+  id: string;
+  restaurant_id: string;
+  username: string;
+  display_name: string;
+  role: string;
+  password_hash: string;
+  password_changed_at: string;
+  must_change_password: number;
+  status: 'active' | 'locked' | 'disabled';
+  failed_login_count: number;
+  locked_until: string | null;
+  mfa_secret: string | null;
+  mfa_enabled: number;
+  /** The last TOTP time step accepted, so a code cannot be used twice. */
+  mfa_last_step: number | null;
+  customer_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PasswordHistoryTable {
+  id: string;
+  user_id: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface MfaRecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+/** A sign-in: the family of refresh tokens that descend from one login. */
+export interface AuthSessionsTable {
+  id: string;
+  restaurant_id: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+  user_agent: string | null;
+  ip_prefix: string | null;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  session_id: string;
+  token_hash: string;
+  created_at: string;
+  /** Set when the token was exchanged; presenting it again is reuse. */
+  rotated_at: string | null;
+}
+
+/**
+ * Revocations every process applies: one access token (`token`, by jti), one session, every
+ * token of a user issued before `not_before` (`user`), or of a whole restaurant.
+ */
+export interface RevocationsTable {
+  id: string;
+  kind: 'token' | 'session' | 'user' | 'restaurant';
+  subject: string;
+  not_before: string | null;
+  expires_at: string;
+  created_at: string;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  algorithm: string;
+  /** The private JWK, encrypted with the data key ring. */
+  private_jwk: string;
+  public_jwk: string;
+  created_at: string;
+  /** When the key stopped signing; it verifies until its last token expires. */
+  retired_at: string | null;
+}
+
+export interface ApprovalsTable {
+  id: string;
+  restaurant_id: string;
+  approver_id: string;
+  requested_by: string;
+  action: string;
+  resource_id: string;
+  max_amount_cents: number;
+  token_hash: string;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
 }

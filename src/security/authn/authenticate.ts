@@ -1,0 +1,114 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+import type { AppContext } from '../../app/context.js';
+import { AppError } from '../../core/errors.js';
+import { inTransaction } from '../../infra/db/transaction.js';
+import { trustedRestaurantId } from '../../infra/db/tenant.js';
+import { ROLE_PERMISSIONS } from '../authz/permissions.js';
+import { actorOf, sourceOf, type Principal } from '../authz/principal.js';
+import type { AccessClaims } from '../tokens/access-tokens.js';
+
+/**
+ * Turns one kind of credential into a principal. Returns `null` when the request does not carry
+ * this kind of credential; throws the generic authentication error when it carries a bad one.
+ */
+export type Authenticator = (request: FastifyRequest) => Promise<Principal | null>;
+
+/** What a verified access token says about the request, beside the principal. */
+declare module 'fastify' {
+  interface FastifyRequest {
+    accessClaims: AccessClaims | null;
+  }
+}
+
+/** The bearer-token authenticator: a signed, unexpired, unrevoked access token. */
+export function bearerAuthenticator(context: AppContext): Authenticator {
+  return async (request) => {
+    const header = request.headers.authorization;
+    if (header === undefined) return null;
+
+    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
+    if (!match?.[1]) throw new AppError('POS_ERR_UNAUTHENTICATED');
+
+    const claims = await context.auth.tokens.verify(match[1]);
+    const { revocations } = context.auth;
+    if (revocations.isRevoked('token', claims.jti) || revocations.isRevoked('session', claims.sid)) {
+      throw new AppError('POS_ERR_UNAUTHENTICATED');
+    }
+
+    request.accessClaims = claims;
+    return {
+      kind: 'user',
+      id: claims.sub,
+      restaurantId: trustedRestaurantId(claims.rid),
+      role: claims.role,
+      permissions: new Set(claims.typ === 'access' ? ROLE_PERMISSIONS[claims.role] : []),
+      customerId: claims.cid,
+      tokenId: claims.jti,
+      sessionId: claims.sid,
+    };
+  };
+}
+
+/**
+ * Authenticates and authorizes every request before its body is even read, from the access rule
+ * the route declares. Denials are audited; the restaurant of every later query comes from the
+ * principal set here.
+ */
+export function installAuthentication(app: FastifyInstance, context: AppContext): void {
+  app.decorateRequest('principal', null);
+  app.decorateRequest('accessClaims', null);
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (!access) return;
+
+    const principal = await authenticate(request, context.auth.authenticators);
+    request.principal = principal;
+    if ('public' in access) return;
+    if (!principal) throw new AppError('POS_ERR_UNAUTHENTICATED');
+
+    const claims = request.accessClaims;
+    if (claims?.typ === 'mfa_enrolment' && !('allowPendingEnrolment' in access)) {
+      throw new AppError('POS_ERR_MFA_ENROLMENT_REQUIRED');
+    }
+    if (claims?.mcp && !('allowPasswordChange' in access)) {
+      throw new AppError('POS_ERR_PASSWORD_CHANGE_REQUIRED');
+    }
+    if ('permission' in access && !principal.permissions.has(access.permission)) {
+      await auditDenial(context, request, principal, access.permission);
+      throw new AppError('POS_ERR_FORBIDDEN');
+    }
+  });
+}
+
+async function authenticate(
+  request: FastifyRequest,
+  authenticators: readonly Authenticator[],
+): Promise<Principal | null> {
+  for (const authenticator of authenticators) {
+    const principal = await authenticator(request);
+    if (principal) return principal;
+  }
+  return null;
+}
+
+async function auditDenial(
+  context: AppContext,
+  request: FastifyRequest,
+  principal: Principal,
+  permission: string,
+): Promise<void> {
+  await inTransaction(context.database, (tx) =>
+    context.audit.record(tx, {
+      type: 'permission_denied',
+      action: 'authz.deny',
+      outcome: 'denied',
+      restaurantId: principal.restaurantId,
+      actor: actorOf(principal),
+      source: sourceOf(request),
+      resource: { type: 'route', id: `${request.method} ${request.routeOptions.url ?? ''}` },
+      details: { permission },
+    }),
+  );
+}
