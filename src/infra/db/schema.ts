@@ -87,6 +87,9 @@ export interface DatabaseSchema {
   revocations: RevocationsTable;
   signing_keys: SigningKeysTable;
   approvals: ApprovalsTable;
+  orders: OrdersTable;
+  order_items: OrderItemsTable;
+  order_counters: OrderCountersTable;
 }
 
 export interface UsersTable {
@@ -184,4 +187,62 @@ export interface ApprovalsTable {
   expires_at: string;
   used_at: string | null;
   created_at: string;
+}
+
+export type OrderType = 'dine_in' | 'takeaway' | 'delivery';
+export type OrderStatus = 'open' | 'in_kitchen' | 'ready' | 'served' | 'paid' | 'cancelled';
+
+/**
+ * An order. `paid_cents` is the net of captured payments minus refunds and is maintained only by
+ * the payments module, inside the same transaction as the payment or refund; it also moves the
+ * order to `paid` when the total is covered.
+ */
+export interface OrdersTable {
+  id: string;
+  restaurant_id: string;
+  number: number;
+  /** The restaurant's local calendar day the number belongs to (YYYY-MM-DD). */
+  business_date: string;
+  type: OrderType;
+  table_label: string | null;
+  customer_id: string | null;
+  status: OrderStatus;
+  subtotal_cents: number;
+  discount_cents: number;
+  service_fee_cents: number;
+  total_cents: number;
+  paid_cents: number;
+  notes: string | null;
+  cancel_reason: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  deleted_at: string | null;
+  deleted_by: string | null;
+}
+
+export interface OrderItemsTable {
+  id: string;
+  restaurant_id: string;
+  order_id: string;
+  product_id: string;
+  /** Copied from the catalog when added, so a later rename or deletion leaves the order intact. */
+  product_name: string;
+  unit_price_cents: number;
+  quantity: number;
+  notes: string | null;
+  status: 'pending' | 'sent' | 'voided';
+  sent_at: string | null;
+  voided_at: string | null;
+  voided_by: string | null;
+  void_reason: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface OrderCountersTable {
+  restaurant_id: string;
+  business_date: string;
+  last_number: number;
 }
