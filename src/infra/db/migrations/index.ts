@@ -4,6 +4,7 @@ import { catalog } from './003-catalog.js';
 import { orders } from './004-orders.js';
 import { payments } from './005-payments.js';
 import { protection } from './006-protection.js';
+import { monitoring } from './007-monitoring.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   orders,
   payments,
   protection,
+  monitoring,
 ];
