@@ -13,6 +13,8 @@ const SAFE_KEYS = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'reqId', '
 
 // Runs of 13–19 digits (optionally separated by spaces or dashes) look like a PAN; CPF and CNPJ
 // have fixed punctuated or bare shapes.
+// Linear: every repetition must consume a digit, so there is nothing to backtrack into.
+// eslint-disable-next-line security/detect-unsafe-regex
 const PAN_LIKE = /\b(?:\d[ -]?){12,18}\d\b/g;
 const CPF_LIKE = /\b\d{3}\.?\d{3}\.?\d{3}-?\d{2}\b/g;
 const CNPJ_LIKE = /\b\d{2}\.?\d{3}\.?\d{3}\/?\d{4}-?\d{2}\b/g;

@@ -1,9 +1,12 @@
 import type { AppContext } from '../../app/context.js';
 import type { AuditActor } from '../../audit/events.js';
 import { AppError, conflict, validationError } from '../../core/errors.js';
+import type { Executor } from '../../infra/db/database.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import { RestaurantsRepository, type Restaurant } from './repository.js';
 
+// Bounded repetition over a fixed-length input; no nested quantifiers.
+// eslint-disable-next-line security/detect-unsafe-regex
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
 
 export interface CreateRestaurantInput {
@@ -17,12 +20,16 @@ export async function createRestaurant(
   context: AppContext,
   input: CreateRestaurantInput,
   actor: AuditActor,
+  within?: Executor,
 ): Promise<Restaurant> {
   const name = input.name.trim();
   const timezone = input.timezone ?? 'America/Sao_Paulo';
   checkRestaurantInput(input.slug, name, timezone);
 
-  return inTransaction(context.database, async (tx) => {
+  const run = within
+    ? <T>(work: (tx: Executor) => Promise<T>) => work(within)
+    : <T>(work: (tx: Executor) => Promise<T>) => inTransaction(context.database, work);
+  return run(async (tx) => {
     const restaurants = new RestaurantsRepository(tx);
     if (await restaurants.findBySlug(input.slug)) {
       throw conflict('A restaurant with this slug already exists.');
