@@ -4,6 +4,7 @@ import { closeContext, createContext, type ContextOptions } from './app/bootstra
 import type { AppContext } from './app/context.js';
 import type { AppConfig } from './config/config.js';
 import { buildApp, type App } from './http/app.js';
+import { startMetricsListener } from './infra/metrics/listener.js';
 import { tlsOptions } from './infra/tls.js';
 
 export interface RunningServer {
@@ -12,6 +13,8 @@ export interface RunningServer {
   /** The origin the API answers on, e.g. `https://127.0.0.1:8001`. */
   origin: string;
   redirectServer: Server | null;
+  /** The loopback-only metrics listener, when CHEFIA_METRICS_PORT is set. */
+  metricsServer: Server | null;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,9 @@ export async function startServer(
     const redirectServer = config.http.redirectPort
       ? await startRedirect(config, config.http.publicOrigin ?? origin)
       : null;
+    const metricsServer = config.metrics.port
+      ? await startMetricsListener(context.metrics, config.metrics.port)
+      : null;
 
     context.logger.info({ origin }, 'chefia pos listening');
     return {
@@ -41,8 +47,10 @@ export async function startServer(
       context,
       origin,
       redirectServer,
+      metricsServer,
       async close() {
         redirectServer?.close();
+        metricsServer?.close();
         await app.close();
         await closeContext(context);
       },
@@ -58,9 +66,12 @@ export async function startServer(
  * be sent in the clear and then answered.
  */
 async function startRedirect(config: AppConfig, target: string): Promise<Server> {
+  const origin = new URL(target).origin;
   const server = createServer((request, response) => {
-    const location = new URL(request.url ?? '/', target);
-    response.writeHead(308, { location: location.href, 'content-length': '0' });
+    // The path is appended to the origin, never resolved against it: resolving would let a
+    // request for `//evil.example/` redirect off-site.
+    const path = request.url?.startsWith('/') ? request.url : '/';
+    response.writeHead(308, { location: `${origin}${path}`, 'content-length': '0' });
     response.end();
   });
   await new Promise<void>((resolve, reject) => {

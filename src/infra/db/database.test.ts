@@ -78,7 +78,7 @@ describe.each(testDialects())('database on %s', (dialect) => {
     // Scale-out runs several API processes on PostgreSQL that all migrate at start; Kysely
     // serializes them with an advisory lock.
     if (dialect === 'postgres') {
-      it('applies each migration once when several processes migrate at the same time', async () => {
+      it('applies each migration once when several processes migrate at once', async () => {
         const fresh = await emptyDatabase(dialect);
         const others = [fresh.open(), fresh.open()];
         try {
@@ -224,7 +224,7 @@ describe('embedded SQLite', () => {
   });
   afterAll(() => empty.drop());
 
-  it('runs in WAL mode with synchronous=FULL, so an acknowledged commit survives power loss', async () => {
+  it('runs in WAL mode with synchronous=FULL: a commit survives power loss', async () => {
     const db = empty.database.kysely;
     const journal = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(db);
     const synchronous = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db);

@@ -3,7 +3,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 
 import type { LogLevel } from '../../config/config.js';
 import { AppError } from '../../core/errors.js';
-import { scrubLogValue, scrubString } from './scrub.js';
+import { REDACTED, isSensitiveKey, scrubLogValue, scrubString } from './scrub.js';
 
 export type { Logger } from 'pino';
 
@@ -49,7 +49,12 @@ export function serializeError(error: unknown): Record<string, unknown> {
     return { type: error.name, code: error.code, message: error.message };
   }
   if (error instanceof Error) {
-    const frames = (error.stack ?? '').split('\n').slice(1, 12).join('\n');
+    // Only `at …` frames: the lines before them repeat the message, which can span several lines.
+    const frames = (error.stack ?? '')
+      .split('\n')
+      .filter((line) => /^\s+at /.test(line))
+      .slice(0, 10)
+      .join('\n');
     const code = (error as { code?: unknown }).code;
     return {
       type: error.name,
@@ -58,6 +63,22 @@ export function serializeError(error: unknown): Record<string, unknown> {
     };
   }
   return { type: typeof error };
+}
+
+/**
+ * Keys whose values go through the allow-listing serializers above. Pino runs this formatter
+ * before the serializers, and a scrubbed copy of a Fastify request or reply would lose the
+ * getters (`method`, `routeOptions`, `statusCode`) the serializers read.
+ */
+const SERIALIZED_KEYS = new Set(['req', 'res', 'err']);
+
+function scrubLogObject(object: Record<string, unknown>): Record<string, unknown> {
+  const scrubbed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (SERIALIZED_KEYS.has(key)) scrubbed[key] = value;
+    else scrubbed[key] = isSensitiveKey(key) ? REDACTED : scrubLogValue(value, 1);
+  }
+  return scrubbed;
 }
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
@@ -69,7 +90,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       serializers: { req: serializeRequest, res: serializeReply, err: serializeError },
       formatters: {
-        log: (object) => scrubLogValue(object) as Record<string, unknown>,
+        log: scrubLogObject,
       },
       hooks: {
         // Messages are fixed strings by convention; scrubbing them too guards the exception.

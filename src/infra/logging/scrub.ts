@@ -6,7 +6,7 @@
 export const REDACTED = '[REDACTED]';
 
 const SENSITIVE_KEY =
-  /authorization|cookie|password|passwd|secret|token|api.?key|cvv|cvc|cid|pin|pan|card.?number|track|totp|otp|recovery.?code|cpf|cnpj|email|phone|address|birth|master.?key|signature/i;
+  /authorization|credential|cookie|password|passwd|secret|token|api.?key|cvv|cvc|cid|pin|pan|card.?number|track|totp|otp|recovery.?code|cpf|cnpj|email|phone|address|birth|master.?key|signature/i;
 
 /** Keys that match the pattern above but carry no secret. */
 const SAFE_KEYS = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'reqId', 'requestId']);
