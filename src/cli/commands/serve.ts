@@ -18,6 +18,7 @@ export function registerServeCommand(program: Command): void {
 
       const stop = () => {
         server.context.logger.info('shutting down');
+        server.context.logger.flush();
         server.close().then(
           () => process.exit(0),
           () => process.exit(1),

@@ -100,6 +100,8 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
         },
       },
     },
-    destination,
+    // Asynchronous, buffered writes keep logging off the request's critical path; `flush()` runs
+    // at shutdown, and at most one buffer of lines can be lost if the process is killed.
+    destination ?? pino.destination({ dest: 1, minLength: 4096, sync: false }),
   );
 }
