@@ -53,6 +53,9 @@ export interface AuditEventInput {
 
 export const SYSTEM_ACTOR: AuditActor = { type: 'system' };
 
+/** Entries scored above this raise a security alert (the seed's `risk_score > 7`). */
+export const ALERT_RISK_THRESHOLD = 7;
+
 const BASE_RISK: Partial<Record<AuditEventType, number>> = {
   login_failure: 3,
   permission_denied: 4,

@@ -3,14 +3,19 @@ import type { IdGenerator } from '../core/ids.js';
 import type { Database, Executor } from '../infra/db/database.js';
 import type { AuditEventsTable } from '../infra/db/schema.js';
 import { GENESIS_HASH, canonicalDetails, entryHash } from './chain.js';
-import { type AuditEventInput, riskScore } from './events.js';
+import { allowedDetails } from './detail-allow-list.js';
+import { ALERT_RISK_THRESHOLD, type AuditEventInput, riskScore } from './events.js';
 import { anonymizeIp, hashIp } from './ip.js';
 
 export const SYSTEM_CHAIN = 'system';
 
-/** Keys whose values must never reach the audit trail, whatever a caller passes. */
-const FORBIDDEN_DETAIL_KEY =
-  /password|secret|token|authorization|cookie|cardnumber|cvv|cvc|pinblock|trackdata|totp|^(pan|pin|otp|track\d?)$/i;
+/** What `record` wrote: enough for callers that raise alerts on high-risk entries. */
+export type RecordedAuditEvent = AuditEventsTable;
+
+/** Stores an alert for a high-risk entry, in the transaction that wrote the entry. */
+export interface AlertSink {
+  raise(tx: Executor, entry: RecordedAuditEvent): Promise<void>;
+}
 
 export interface AuditRecorderDeps {
   database: Database;
@@ -18,10 +23,11 @@ export interface AuditRecorderDeps {
   ids: IdGenerator;
   /** Key for the correlating hash of client addresses. */
   ipHashKey: Buffer;
+  /** Where entries above the alert threshold raise their alert. */
+  alerts?: AlertSink;
+  /** Told about every entry written (metrics); must not throw. */
+  observe?: (entry: RecordedAuditEvent) => void;
 }
-
-/** What `record` wrote: enough for callers that raise alerts on high-risk entries. */
-export type RecordedAuditEvent = AuditEventsTable;
 
 /**
  * Writes audit entries inside the caller's transaction, so an entry exists exactly when the
@@ -58,7 +64,7 @@ export class AuditRecorder {
       resource_type: event.resource?.type ?? null,
       resource_id: event.resource?.id ?? null,
       risk_score: riskScore(event),
-      details: canonicalDetails(safeDetails(event.details ?? {})),
+      details: canonicalDetails(allowedDetails(event.action, event.details ?? {})),
       prev_hash: head.last_hash,
     };
     const entry = { ...unhashed, hash: entryHash(unhashed) };
@@ -69,6 +75,11 @@ export class AuditRecorder {
       .set({ last_seq: entry.seq, last_hash: entry.hash })
       .where('chain_id', '=', chainId)
       .execute();
+
+    // Same transaction: the alert (and its webhook outbox row) exists exactly when the entry does,
+    // so a crash before delivery loses nothing and a rollback raises nothing.
+    if (entry.risk_score > ALERT_RISK_THRESHOLD) await this.#deps.alerts?.raise(tx, entry);
+    this.#deps.observe?.(entry);
     return entry;
   }
 
@@ -87,10 +98,4 @@ export class AuditRecorder {
     if (this.#deps.database.dialect === 'postgres') query = query.forUpdate();
     return query.executeTakeFirstOrThrow();
   }
-}
-
-function safeDetails(details: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(details).filter(([key]) => !FORBIDDEN_DETAIL_KEY.test(key)),
-  );
 }
