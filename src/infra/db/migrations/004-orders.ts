@@ -2,7 +2,11 @@ import type { Kysely } from 'kysely';
 
 import type { Migration } from './migration.js';
 
-/** Orders, their items and the per-day order number counters. */
+/**
+ * Orders, their items, the per-day order number counters, kitchen tickets and the kitchen
+ * display's event log (each restaurant's events numbered by its own counter, so a display that
+ * reconnects can ask for everything after the last id it saw).
+ */
 export const orders: Migration = {
   name: '004-orders',
   async up(db: Kysely<unknown>) {
@@ -41,6 +45,11 @@ export const orders: Migration = {
       .on('orders')
       .columns(['restaurant_id', 'status'])
       .execute();
+    await db.schema
+      .createIndex('orders_restaurant_customer')
+      .on('orders')
+      .columns(['restaurant_id', 'customer_id'])
+      .execute();
 
     await db.schema
       .createTable('order_items')
@@ -59,8 +68,15 @@ export const orders: Migration = {
       .addColumn('void_reason', 'text')
       .addColumn('created_by', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('ticket_id', 'text')
+      .addColumn('position', 'integer', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('order_items_order').on('order_items').column('order_id').execute();
+    await db.schema
+      .createIndex('order_items_ticket')
+      .on('order_items')
+      .column('ticket_id')
+      .execute();
 
     await db.schema
       .createTable('order_counters')
@@ -68,6 +84,48 @@ export const orders: Migration = {
       .addColumn('business_date', 'text', (c) => c.notNull())
       .addColumn('last_number', 'integer', (c) => c.notNull())
       .addPrimaryKeyConstraint('order_counters_pk', ['restaurant_id', 'business_date'])
+      .execute();
+
+    await db.schema
+      .createTable('kitchen_tickets')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('restaurant_id', 'text', (c) => c.notNull().references('restaurants.id'))
+      .addColumn('order_id', 'text', (c) => c.notNull().references('orders.id'))
+      .addColumn('order_number', 'integer', (c) => c.notNull())
+      .addColumn('order_type', 'text', (c) => c.notNull())
+      .addColumn('table_label', 'text')
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_by', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('kitchen_tickets_restaurant_status')
+      .on('kitchen_tickets')
+      .columns(['restaurant_id', 'status', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('kitchen_tickets_order')
+      .on('kitchen_tickets')
+      .column('order_id')
+      .execute();
+
+    await db.schema
+      .createTable('kds_event_counters')
+      .addColumn('restaurant_id', 'text', (c) => c.primaryKey())
+      .addColumn('last_seq', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('kds_events')
+      .addColumn('restaurant_id', 'text', (c) => c.notNull().references('restaurants.id'))
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('ticket_id', 'text', (c) => c.notNull())
+      .addColumn('order_id', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('kds_events_pk', ['restaurant_id', 'seq'])
       .execute();
   },
 };
