@@ -59,9 +59,13 @@ export function detectThreat(value: string): ThreatKind | null {
   return null;
 }
 
-/** What is left of the text allowance for one request. */
+/** Classifies one string; `detectThreat` or an equivalent (a memo of it). */
+export type ThreatClassifier = (value: string) => ThreatKind | null;
+
+/** What is left of the text allowance for one request, and how to classify text. */
 interface Budget {
   remaining: number;
+  classify: ThreatClassifier;
 }
 
 function scanText(text: string, budget: Budget): ThreatKind | null {
@@ -69,7 +73,7 @@ function scanText(text: string, budget: Budget): ThreatKind | null {
 
   const portion = text.slice(0, budget.remaining);
   budget.remaining -= portion.length;
-  return detectThreat(portion);
+  return budget.classify(portion);
 }
 
 /** Walks strings, object keys and arrays depth-first; numbers and booleans cannot carry text. */
@@ -114,10 +118,13 @@ function scanPath(path: string, budget: Budget): ThreatKind | null {
 /**
  * Scans the path, then the query, then the body of a request and reports the first probe
  * found, with where it was. Returns null for a clean request, or when the probe lies beyond
- * `SCAN_LIMITS`.
+ * `SCAN_LIMITS`. `classify` must give `detectThreat`'s verdicts (the HTTP hook passes a memo).
  */
-export function scanRequest(request: ScannedRequest): ThreatHit | null {
-  const budget: Budget = { remaining: SCAN_LIMITS.maxTextLength };
+export function scanRequest(
+  request: ScannedRequest,
+  classify: ThreatClassifier = detectThreat,
+): ThreatHit | null {
+  const budget: Budget = { remaining: SCAN_LIMITS.maxTextLength, classify };
 
   const inPath = scanPath(request.path, budget);
   if (inPath !== null) return { kind: inPath, location: 'path' };

@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { rateLimitState } from './state.js';
+
+/**
+ * Two processes sharing one Redis, which this suite starts, kills and restarts itself on a spare
+ * port, so the outage is real and no other suite's Redis is touched.
+ */
+async function sparePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+async function startRedis(port: number): Promise<ChildProcess> {
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  redis.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const deadline = Date.now() + 10_000;
+  while (!output.includes('Ready to accept connections')) {
+    if (Date.now() > deadline || redis.exitCode !== null) throw new Error('redis did not start');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return redis;
+}
+
+async function stopRedis(redis: ChildProcess): Promise<void> {
+  if (redis.exitCode !== null) return;
+  redis.kill('SIGKILL');
+  await once(redis, 'exit');
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const available = await new Promise<boolean>((resolve) => {
+  const probe = spawn('redis-server', ['--version']);
+  probe.on('error', () => resolve(false));
+  probe.on('exit', (code) => resolve(code === 0));
+});
+if (!available) console.warn('Redis outage suite SKIPPED: redis-server is not installed');
+
+describe.skipIf(!available)('rate limits shared through Redis, and its outage', () => {
+  let port: number;
+  let redis: ChildProcess;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    port = await sparePort();
+    redis = await startRedis(port);
+    const options = {
+      env: { REDIS_URL: `redis://127.0.0.1:${port}`, CHEFIA_RATE_LIMIT_DEFAULT: '10/60' },
+      routes: (app: TestApp['app']) => {
+        app.get('/api/v1/test/open', { config: { access: { public: true } } }, async () => ({}));
+      },
+    };
+    a = await buildTestApp(options);
+    b = await buildTestApp(options);
+    await until(() => a.context.redis?.status === 'ready', 'app A reaches redis');
+    await until(() => b.context.redis?.status === 'ready', 'app B reaches redis');
+  }, 60_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    if (redis) await stopRedis(redis);
+  });
+
+  const hit = (app: TestApp, remoteAddress: string) =>
+    app.app.inject({ method: 'GET', url: '/api/v1/test/open', remoteAddress });
+
+  /** Alternates between the two apps and returns the status codes. */
+  async function alternate(remoteAddress: string, count: number): Promise<number[]> {
+    const statuses: number[] = [];
+    for (let i = 0; i < count; i += 1) {
+      statuses.push((await hit(i % 2 === 0 ? a : b, remoteAddress)).statusCode);
+    }
+    return statuses;
+  }
+
+  it('counts one client across both processes', async () => {
+    const statuses = await alternate('203.0.113.101', 12);
+
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    expect(rateLimitState().redisFallback).toBe(false);
+  });
+
+  it('keeps limiting, locally and without errors, while Redis is down', async () => {
+    const eventsBefore = rateLimitState().fallbackEvents;
+    await stopRedis(redis);
+    await until(() => a.context.redis?.status !== 'ready', 'app A notices the outage');
+    await until(() => b.context.redis?.status !== 'ready', 'app B notices the outage');
+
+    const onA: number[] = [];
+    for (let i = 0; i < 12; i += 1) onA.push((await hit(a, '203.0.113.102')).statusCode);
+    const onB: number[] = [];
+    for (let i = 0; i < 12; i += 1) onB.push((await hit(b, '203.0.113.102')).statusCode);
+
+    // Each process now has its own budget: neither open (no 13th 200) nor closed (no 5xx).
+    expect(onA).toEqual([...Array(10).fill(200), 429, 429]);
+    expect(onB).toEqual([...Array(10).fill(200), 429, 429]);
+    expect(rateLimitState().redisFallback).toBe(true);
+    expect(rateLimitState().fallbackEvents).toBeGreaterThanOrEqual(eventsBefore + 2);
+  });
+
+  it('shares the counters again once Redis is back', async () => {
+    redis = await startRedis(port);
+    await until(() => a.context.redis?.status === 'ready', 'app A reconnects');
+    await until(() => b.context.redis?.status === 'ready', 'app B reconnects');
+
+    const statuses = await alternate('203.0.113.103', 12);
+
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    expect(rateLimitState().redisFallback).toBe(false);
+  }, 30_000);
+});
