@@ -45,6 +45,7 @@ export async function installSecurityHeaders(
       'X-Request-ID',
       'X-API-Key',
       'Idempotency-Key',
+      'Last-Event-ID',
     ],
     exposedHeaders: [
       'X-Request-ID',
