@@ -76,6 +76,7 @@ async function load(target: BenchTarget, durationSeconds: number): Promise<autoc
     method: target.method ?? 'GET',
     ...(target.headers ? { headers: target.headers } : {}),
     ...(target.body ? { body: target.body } : {}),
+    ...(target.idReplacement ? { idReplacement: true } : {}),
     connections: CONNECTIONS,
     duration: durationSeconds,
     // The load generator runs in its own thread so it does not share the server's event loop.

@@ -8,6 +8,11 @@ export interface BenchTarget {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * Replace every `[<id>]` in the headers and body with a fresh id per request (autocannon's
+   * `idReplacement`), for requests that must differ, such as one `Idempotency-Key` each.
+   */
+  idReplacement?: boolean;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,380 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { GENEROUS_RATE_LIMITS } from '../../../test/helpers/app.js';
+import { STAFF_PASSWORD } from '../../../test/helpers/auth.js';
+import { verifyChain } from '../../audit/verify.js';
+import { openDatabase, type Database } from '../../infra/db/database.js';
+
+/*
+ * The real server as a child process, killed with SIGKILL in the middle of a burst of payments
+ * and refunds, then restarted on the same data directory. Whatever it acknowledged must be
+ * there, and nothing it wrote may be half-written: the books of every order and payment add up
+ * and the audit chain still verifies.
+ */
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+const SLUG = 'casa-crash';
+const TOTAL_CENTS = 10_000;
+const CARD = { brand: 'visa', last4: '4242', authorizationCode: 'AUTH', nsu: '1' };
+
+interface Server {
+  origin: string;
+  process: ChildProcess;
+  output: () => string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+describe('crash safety of payments and refunds', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'chefia-crash-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    CHEFIA_DATA_DIR: dataDir,
+    CHEFIA_TLS: 'false',
+    CHEFIA_HOST: '127.0.0.1',
+    CHEFIA_MASTER_KEY: randomBytes(32).toString('base64'),
+    // Only admins enrol TOTP, so the cashier and the manager sign in with a password.
+    CHEFIA_MFA_REQUIRED_ROLES: 'admin',
+    CHEFIA_LOG_LEVEL: 'warn',
+    ...GENEROUS_RATE_LIMITS,
+  };
+  let running: Server | null = null;
+
+  const cli = (args: string[], input?: string) => {
+    const result = spawnSync('node', [...CLI, ...args], {
+      cwd: ROOT,
+      env,
+      input,
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) throw new Error(`chefia ${args.join(' ')}: ${result.stderr}`);
+    return JSON.parse(result.stdout) as { id: string };
+  };
+
+  async function start(): Promise<Server> {
+    const port = await freePort();
+    const child = spawn('node', [...CLI, 'serve'], {
+      cwd: ROOT,
+      env: { ...env, CHEFIA_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const origin = `http://127.0.0.1:${port}`;
+    for (let attempt = 0; attempt < 300; attempt++) {
+      if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
+      const live = await fetch(`${origin}/health/live`).catch(() => null);
+      if (live?.ok) return { origin, process: child, output: () => output };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill('SIGKILL');
+    throw new Error(`server did not start: ${output}`);
+  }
+
+  async function kill(server: Server): Promise<void> {
+    const child = server.process;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    server.process.kill('SIGKILL');
+    await exited;
+  }
+
+  const call = async (
+    server: Server,
+    method: string,
+    url: string,
+    options: { token?: string; key?: string; body?: unknown } = {},
+  ) => {
+    const response = await fetch(`${server.origin}${url}`, {
+      method,
+      headers: {
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.key ? { 'idempotency-key': options.key } : {}),
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  const login = async (server: Server, username: string) => {
+    const response = await call(server, 'POST', '/api/v1/auth/login', {
+      body: { restaurant: SLUG, username, password: STAFF_PASSWORD },
+    });
+    if (response.status !== 200) throw new Error(`login failed: ${JSON.stringify(response.body)}`);
+    return response.body.accessToken as string;
+  };
+
+  const withDatabase = async <T>(work: (db: Database) => Promise<T>): Promise<T> => {
+    const db = openDatabase({ dataDir });
+    try {
+      return await work(db);
+    } finally {
+      await db.close();
+    }
+  };
+
+  // Three CLI runs, each hashing a password with production parameters.
+  beforeAll(() => {
+    cli(['restaurant', 'create', '--slug', SLUG, '--name', 'Casa do Crash']);
+    cli(
+      [
+        'user',
+        'create',
+        '--restaurant',
+        SLUG,
+        '--username',
+        'caixa',
+        '--role',
+        'cashier',
+        '--password-stdin',
+      ],
+      STAFF_PASSWORD,
+    );
+    cli(
+      [
+        'user',
+        'create',
+        '--restaurant',
+        SLUG,
+        '--username',
+        'gerente',
+        '--role',
+        'manager',
+        '--password-stdin',
+      ],
+      STAFF_PASSWORD,
+    );
+  }, 120_000);
+  afterAll(async () => {
+    if (running) await kill(running);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it(
+    'keeps every acknowledged payment and refund, and the books balanced, across a SIGKILL',
+    { timeout: 180_000 },
+    async () => {
+      running = await start();
+      const server = running;
+      const cashier = await login(server, 'caixa');
+      const manager = await login(server, 'gerente');
+      const drawer = await call(server, 'POST', '/api/v1/cashier/sessions', {
+        token: cashier,
+        body: { terminalId: 'caixa-1', openingFloatCents: 10_000 },
+      });
+      expect(drawer.status).toBe(201);
+
+      // Orders are rows of migration 004, inserted beside the running server (WAL allows it).
+      const restaurantId = await withDatabase(async (db) => {
+        const restaurant = await db.kysely
+          .selectFrom('restaurants')
+          .select('id')
+          .where('slug', '=', SLUG)
+          .executeTakeFirstOrThrow();
+        const now = new Date().toISOString();
+        const rows = Array.from({ length: 40 }, (_, index) => ({
+          id: randomUUID(),
+          restaurant_id: restaurant.id,
+          number: index + 1,
+          business_date: now.slice(0, 10),
+          type: 'takeaway' as const,
+          table_label: null,
+          customer_id: null,
+          status: 'served' as const,
+          subtotal_cents: TOTAL_CENTS,
+          discount_cents: 0,
+          service_fee_cents: 0,
+          total_cents: TOTAL_CENTS,
+          paid_cents: 0,
+          notes: null,
+          cancel_reason: null,
+          created_by: 'crash-test',
+          created_at: now,
+          updated_at: now,
+          closed_at: null,
+          deleted_at: null,
+          deleted_by: null,
+        }));
+        await db.kysely.insertInto('orders').values(rows).execute();
+        return restaurant.id;
+      });
+      const orderIds = await withDatabase(async (db) =>
+        (await db.kysely.selectFrom('orders').select('id').orderBy('number').execute()).map(
+          (o) => o.id,
+        ),
+      );
+
+      // Ten orders paid in full by card first: the refunds of the burst target their payments.
+      const refundable: string[] = [];
+      for (const orderId of orderIds.slice(0, 10)) {
+        const paid = await call(server, 'POST', `/api/v1/orders/${orderId}/payments`, {
+          token: cashier,
+          key: randomUUID(),
+          body: { method: 'credit', amountCents: TOTAL_CENTS, card: CARD },
+        });
+        expect(paid.status).toBe(201);
+        refundable.push(paid.body.id as string);
+      }
+
+      interface Sent {
+        kind: 'payment' | 'refund';
+        url: string;
+        token: string;
+        key: string;
+        body: Record<string, unknown>;
+        response?: { status: number; body: Record<string, unknown> };
+      }
+      const burst: Sent[] = [];
+      for (const orderId of orderIds.slice(10)) {
+        for (const method of ['cash', 'debit', 'cash']) {
+          // Three payments of 40% each: the third must be refused, never overpay.
+          burst.push({
+            kind: 'payment',
+            url: `/api/v1/orders/${orderId}/payments`,
+            token: cashier,
+            key: randomUUID(),
+            body: { method, amountCents: 4_000, ...(method === 'debit' ? { card: CARD } : {}) },
+          });
+        }
+      }
+      for (const paymentId of refundable) {
+        for (let index = 0; index < 3; index++) {
+          burst.push({
+            kind: 'refund',
+            url: `/api/v1/payments/${paymentId}/refunds`,
+            token: manager,
+            key: randomUUID(),
+            body: { amountCents: 4_000, reason: `estorno ${index}` },
+          });
+        }
+      }
+      burst.sort(() => Math.random() - 0.5);
+
+      let acknowledged = 0;
+      let killed: Promise<void> | null = null;
+      await Promise.all(
+        burst.map(async (request) => {
+          try {
+            request.response = await call(server, 'POST', request.url, request);
+            if (request.response.status < 300) acknowledged += 1;
+            // Kill once a good part of the burst is through, with the rest still in flight.
+            if (acknowledged === 40 && !killed) killed = kill(server);
+          } catch {
+            // Connection reset by the kill: not acknowledged.
+          }
+        }),
+      );
+      if (!killed) killed = kill(server);
+      await killed;
+
+      const acked = burst.filter(
+        (r) => r.response && r.response.status >= 200 && r.response.status < 300,
+      );
+      const lost = burst.filter((r) => !r.response);
+      expect(acked.length).toBeGreaterThanOrEqual(40);
+      expect(lost.length).toBeGreaterThan(0);
+
+      running = await start();
+      const restarted = running;
+      const cashierAgain = await login(restarted, 'caixa');
+      const managerAgain = await login(restarted, 'gerente');
+      const tokenFor = (request: Sent) =>
+        request.kind === 'payment' ? cashierAgain : managerAgain;
+
+      // An acknowledged request retried with its key answers exactly what it answered before.
+      for (const request of acked.slice(0, 10)) {
+        const replay = await call(restarted, 'POST', request.url, {
+          ...request,
+          token: tokenFor(request),
+        });
+        expect(replay).toEqual(request.response);
+      }
+      // A request lost in the crash may be retried with its key; it never applies twice.
+      for (const request of lost) {
+        const retry = await call(restarted, 'POST', request.url, {
+          ...request,
+          token: tokenFor(request),
+        });
+        expect([201, 409].includes(retry.status), JSON.stringify(retry.body)).toBe(true);
+      }
+      await kill(restarted);
+
+      await withDatabase(async (db) => {
+        const payments = await db.kysely.selectFrom('payments').selectAll().execute();
+        const refunds = await db.kysely.selectFrom('refunds').selectAll().execute();
+        const orders = await db.kysely.selectFrom('orders').selectAll().execute();
+        const audit = await db.kysely
+          .selectFrom('audit_events')
+          .select(['action', 'resource_id', 'details', 'chain_id'])
+          .execute();
+        const systemEntries = audit.filter((entry) => entry.chain_id === 'system').length;
+
+        const paymentById = new Map(payments.map((p) => [p.id, p]));
+        const refundIds = new Set(refunds.map((r) => r.id));
+        for (const request of acked) {
+          const id = request.response!.body.id as string;
+          if (request.kind === 'payment') expect(paymentById.get(id)?.status).toBe('captured');
+          else expect(refundIds.has(id)).toBe(true);
+        }
+
+        for (const payment of payments) {
+          const refunded = refunds
+            .filter((r) => r.payment_id === payment.id)
+            .reduce((sum, r) => sum + r.amount_cents, 0);
+          expect(payment.refunded_cents).toBe(refunded);
+          expect(refunded).toBeLessThanOrEqual(payment.amount_cents);
+        }
+        for (const order of orders) {
+          const captured = payments
+            .filter((p) => p.order_id === order.id && p.status === 'captured')
+            .reduce((sum, p) => sum + p.amount_cents, 0);
+          const refunded = refunds
+            .filter((r) => r.order_id === order.id)
+            .reduce((sum, r) => sum + r.amount_cents, 0);
+          expect(order.paid_cents).toBe(captured - refunded);
+          expect(order.paid_cents).toBeLessThanOrEqual(order.total_cents);
+          expect(order.status).toBe(order.paid_cents === order.total_cents ? 'paid' : 'served');
+        }
+
+        // Every write that committed, acknowledged or not, committed with its audit entry.
+        const captures = audit.filter((entry) => entry.action === 'payment.capture');
+        expect(captures.map((entry) => entry.resource_id).sort()).toEqual(
+          payments.map((p) => p.id).sort(),
+        );
+        const refundAudits = audit
+          .filter((entry) => entry.action === 'payment.refund')
+          .map((entry) => (JSON.parse(entry.details) as { refundId?: string }).refundId)
+          .filter((id) => id !== undefined);
+        expect(refundAudits.sort()).toEqual([...refundIds].sort());
+
+        const chain = await verifyChain(db.kysely, restaurantId);
+        expect(chain).toMatchObject({ ok: true, firstBreak: null });
+        expect(chain.checked).toBe(audit.length - systemEntries);
+        expect((await verifyChain(db.kysely, 'system')).ok).toBe(true);
+      });
+    },
+  );
+});

@@ -1,0 +1,157 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
+import { captureLogs } from '../../../test/helpers/logs.js';
+import { SQLITE_FILE_NAME } from '../../infra/db/database.js';
+import {
+  auditEntries,
+  countRows,
+  newKey,
+  openDrawer,
+  pay,
+  seedOrder,
+} from '../../modules/payments/payments.test-helpers.js';
+
+const PAN = '4539148803436467';
+const PAN_SPACED = '4539 1488 0343 6467';
+const CVV = '987';
+const TRACK_2 = `;${PAN}=25121011000012300000?`;
+
+describe('card data (PCI DSS)', () => {
+  const logs = captureLogs();
+  let t: TestApp;
+  let cashier: SignedInUser;
+  let drawer: string;
+  let orderId: string;
+
+  beforeAll(async () => {
+    t = await buildTestApp({ logger: logs.logger });
+    const restaurant = await seedRestaurant(t);
+    cashier = await signIn(t, restaurant, 'cashier');
+    drawer = await openDrawer(t, cashier);
+    orderId = await seedOrder(t, restaurant, cashier.id, { totalCents: 50_000 });
+  });
+  afterAll(() => t.close());
+
+  const refusals: Array<[string, () => Promise<{ statusCode: number; body: string }>]> = [
+    [
+      'a CVV beside a keyed PAN',
+      () =>
+        pay(t, cashier, orderId, {
+          method: 'credit',
+          amountCents: 100,
+          card: { pan: PAN, cvv: CVV },
+        }),
+    ],
+    [
+      'a CVC under another spelling at the top level',
+      () => pay(t, cashier, orderId, { method: 'debit', amountCents: 100, Card_CVC2: CVV }),
+    ],
+    [
+      'a security code nested in an array',
+      () => pay(t, cashier, orderId, { method: 'credit', extra: [{ securityCode: CVV }] }),
+    ],
+    [
+      'track 2 data as a value',
+      () =>
+        pay(t, cashier, orderId, { method: 'credit', amountCents: 100, card: { pan: TRACK_2 } }),
+    ],
+    [
+      'a PIN on an unrelated route',
+      () =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/v1/cashier/sessions/${drawer}/deposits`,
+          headers: cashier.headers,
+          payload: { amountCents: 100, reason: 'troco', pin: '4321' },
+        }),
+    ],
+    [
+      'a CVV in the query string',
+      () =>
+        t.app.inject({
+          method: 'GET',
+          url: `/api/v1/payments?cvv=${CVV}`,
+          headers: cashier.headers,
+        }),
+    ],
+  ];
+
+  it.each(refusals)('rejects %s before validation, without echoing it', async (_, send) => {
+    const paymentsBefore = await countRows(t, 'payments');
+    const keysBefore = await countRows(t, 'idempotency_keys');
+    const alertsBefore = (await auditEntries(t, 'card_data.rejected')).length;
+
+    const response = await send();
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({
+      statusCode: 400,
+      code: 'POS_ERR_SENSITIVE_CARD_DATA',
+      error: 'Bad Request',
+      message: 'Card security data (CVV, track data or PIN) must never be sent.',
+    });
+    expect(response.body).not.toContain(PAN);
+    expect(await countRows(t, 'payments')).toBe(paymentsBefore);
+    expect(await countRows(t, 'idempotency_keys')).toBe(keysBefore);
+
+    const alerts = await auditEntries(t, 'card_data.rejected');
+    expect(alerts).toHaveLength(alertsBefore + 1);
+    expect(alerts.at(-1)).toMatchObject({
+      event_type: 'security_alert',
+      outcome: 'denied',
+      actor_id: cashier.id,
+    });
+    expect(alerts.at(-1)!.risk_score).toBeGreaterThan(7);
+  });
+
+  it('lets ordinary text that merely mentions a PIN through', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/cashier/sessions/${drawer}/deposits`,
+      headers: cashier.headers,
+      payload: { amountCents: 100, reason: 'pin the bill to table 4' },
+    });
+
+    expect(response.statusCode).toBe(201);
+  });
+
+  it('leaves no PAN, CVV or track data in the database files, WAL included, or in the logs', async () => {
+    const accepted = await pay(
+      t,
+      cashier,
+      orderId,
+      { method: 'credit', amountCents: 1_000, card: { pan: PAN_SPACED } },
+      newKey(),
+    );
+    expect(accepted.statusCode).toBe(201);
+    const read = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/payments/${accepted.json().id}`,
+      headers: cashier.headers,
+    });
+    expect(read.json().card.maskedPan).toBe('453914******6467');
+
+    const files = [SQLITE_FILE_NAME, `${SQLITE_FILE_NAME}-wal`]
+      .map((name) => path.join(t.dataDir, name))
+      .filter((file) => existsSync(file));
+    expect(files).toHaveLength(2);
+    // The WAL holds the recent writes: it must have something in it for the scan to mean anything.
+    expect(readFileSync(files[1]!).length).toBeGreaterThan(0);
+
+    const haystacks = [...files.map((file) => readFileSync(file).toString('latin1')), logs.text()];
+    expect(logs.lines.length).toBeGreaterThan(0);
+    for (const haystack of haystacks) {
+      expect(haystack).not.toContain(PAN);
+      expect(haystack).not.toContain(PAN_SPACED);
+      expect(haystack).not.toContain('=25121011');
+      expect(haystack).not.toMatch(/cvv|cvc2/i);
+      expect(haystack).not.toContain(`"${CVV}"`);
+      expect(haystack).not.toContain('"4321"');
+    }
+  });
+});
