@@ -53,6 +53,7 @@ export async function installSecurityHeaders(
       'RateLimit-Limit',
       'RateLimit-Remaining',
       'RateLimit-Reset',
+      'Idempotent-Replayed',
     ],
     maxAge: 3600,
   });
