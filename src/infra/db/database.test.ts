@@ -235,3 +235,36 @@ describe('embedded SQLite', () => {
     expect(foreignKeys.rows[0]?.foreign_keys).toBe(1);
   });
 });
+
+describe.skipIf(!testDialects().includes('postgres'))('PostgreSQL connection pool', () => {
+  it('survives an idle connection terminated by the server and reconnects', async () => {
+    const postgres = await createPostgresDatabase();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'chefia-db-'));
+    const errors: Error[] = [];
+    const database = openDatabase({
+      dataDir,
+      url: postgres.url,
+      onConnectionError: (error) => errors.push(error),
+    });
+    try {
+      const before = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(
+        database.kysely,
+      );
+      const pid = before.rows[0]!.pid;
+
+      const admin = openDatabase({ dataDir, url: postgres.url });
+      await sql`select pg_terminate_backend(${pid})`.execute(admin.kysely);
+      await admin.close();
+      await expect.poll(() => errors.length).toBe(1);
+
+      const after = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(
+        database.kysely,
+      );
+      expect(after.rows[0]!.pid).not.toBe(pid);
+    } finally {
+      await database.close();
+      await postgres.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -33,6 +33,11 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** SQLite file name inside the data directory. */
   sqliteFile?: string;
+  /**
+   * Told when an idle PostgreSQL connection fails (server restart, administrator command). The
+   * pool drops that connection and opens a new one on the next query, so the process carries on.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 export const SQLITE_FILE_NAME = 'chefia.db';
@@ -103,6 +108,9 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     max: options.poolSize ?? 10,
     ...(ssl ? { ssl } : {}),
   });
+  // Without a listener, node-postgres rethrows an idle connection's error as an uncaught
+  // exception and takes the whole server down with it.
+  pool.on('error', (error) => options.onConnectionError?.(error));
   const kysely = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
 }
