@@ -3,7 +3,7 @@ import { notFound, validationError } from '../../core/errors.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import type { RestaurantId } from '../../infra/db/tenant.js';
 import type { Permission } from '../../security/authz/permissions.js';
-import { actorOf, type Principal } from '../../security/authz/principal.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import { isRateClass, type RateClass } from '../../security/rate-limit/limits.js';
 import { scopesOf } from './authenticator.js';
 import { generateApiKey } from './keys.js';
@@ -17,11 +17,6 @@ const MAX_LIFETIME_DAYS = 365;
 
 /** A key minting keys would let one leaked key outlive every revocation; no key may hold this. */
 const UNGRANTABLE: ReadonlySet<Permission> = new Set(['apikey.manage']);
-
-interface Source {
-  ip: string;
-  requestId: string;
-}
 
 export interface NewApiKeyInput {
   name: string;
@@ -58,7 +53,7 @@ export async function createApiKey(
   usage: ApiKeyUsage,
   principal: Principal,
   input: NewApiKeyInput,
-  source: Source,
+  source: RequestSource,
 ): Promise<ApiKeyView & { key: string }> {
   const name = input.name.trim();
   if (name.length === 0) {
@@ -150,7 +145,7 @@ export async function revokeApiKey(
   usage: ApiKeyUsage,
   principal: Principal,
   keyId: string,
-  source: Source,
+  source: RequestSource,
 ): Promise<ApiKeyView> {
   const row = await inTransaction(context.database, async (tx) => {
     const keys = new ApiKeysRepository(tx, principal.restaurantId);

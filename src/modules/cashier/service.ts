@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../core/errors.js';
 import type { Executor } from '../../infra/db/database.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import type { RestaurantId } from '../../infra/db/tenant.js';
-import { actorOf, type Principal } from '../../security/authz/principal.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import { consumeApproval } from '../auth/approvals.js';
 import {
   CashierRepository,
@@ -20,11 +20,6 @@ import type {
   SessionView,
   WithdrawalBody,
 } from './schemas.js';
-
-interface Source {
-  ip: string;
-  requestId: string;
-}
 
 /** Roles that supervise every drawer of their restaurant and withdraw above the limit alone. */
 const SUPERVISOR_ROLES = new Set(['manager', 'admin']);
@@ -78,7 +73,7 @@ export async function openSession(
   context: AppContext,
   principal: Principal,
   input: OpenSessionBody,
-  source: Source,
+  source: RequestSource,
 ): Promise<SessionView> {
   if (principal.kind !== 'user') throw new AppError('POS_ERR_FORBIDDEN');
 
@@ -141,7 +136,7 @@ export async function recordWithdrawal(
   principal: Principal,
   sessionId: string,
   input: WithdrawalBody,
-  source: Source,
+  source: RequestSource,
 ): Promise<MovementView> {
   return inTransaction(context.database, async (tx) => {
     const { cashier, session, flows } = await lockOpenSession(context, tx, principal, sessionId);
@@ -191,7 +186,7 @@ export async function recordDeposit(
   principal: Principal,
   sessionId: string,
   input: DepositBody,
-  source: Source,
+  source: RequestSource,
 ): Promise<MovementView> {
   return inTransaction(context.database, async (tx) => {
     const { cashier, session, flows } = await lockOpenSession(context, tx, principal, sessionId);
@@ -226,7 +221,7 @@ export async function closeSession(
   principal: Principal,
   sessionId: string,
   input: CloseSessionBody,
-  source: Source,
+  source: RequestSource,
 ): Promise<SessionView> {
   return inTransaction(context.database, async (tx) => {
     const { cashier, session, flows } = await lockOpenSession(context, tx, principal, sessionId);

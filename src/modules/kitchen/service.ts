@@ -4,7 +4,7 @@ import type { Executor } from '../../infra/db/database.js';
 import type { KitchenTicketStatus } from '../../infra/db/schema.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import type { RestaurantId } from '../../infra/db/tenant.js';
-import { actorOf, type Principal } from '../../security/authz/principal.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import { decodeCursor, encodeCursor } from '../orders/cursor.js';
 import { canTransition, isClosed } from '../orders/order-state.js';
 import { OrdersRepository, type OrderRow } from '../orders/repository.js';
@@ -16,11 +16,6 @@ import {
   assertTicketTransition,
   orderStatusFromTickets,
 } from './ticket-state.js';
-
-interface Source {
-  ip: string;
-  requestId: string;
-}
 
 /** Customers hold `order.read` for their own orders; the kitchen's screens are staff only. */
 export function assertKitchenViewer(principal: Principal): void {
@@ -157,7 +152,7 @@ export async function moveTicket(
   principal: Principal,
   ticketId: string,
   to: KitchenTicketStatus,
-  source: Source,
+  source: RequestSource,
 ): Promise<TicketView> {
   assertKitchenViewer(principal);
   const { view, event } = await inTransaction(context.database, async (tx) => {

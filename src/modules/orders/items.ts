@@ -1,7 +1,7 @@
 import type { AppContext } from '../../app/context.js';
 import { conflict, notFound } from '../../core/errors.js';
 import { inTransaction } from '../../infra/db/transaction.js';
-import { actorOf, type Principal } from '../../security/authz/principal.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import { consumeApproval } from '../auth/approvals.js';
 import type { KitchenEventBus } from '../kitchen/event-bus.js';
 import { announceTicketChange, createTicket } from '../kitchen/service.js';
@@ -11,7 +11,6 @@ import {
   publishAll,
   recomputeTotals,
   totalsColumns,
-  type Source,
 } from './order-changes.js';
 import { assertFloorActor, assertOpenForChanges, assertTransition } from './order-state.js';
 import { priceItems, restock } from './pricing.js';
@@ -26,7 +25,7 @@ export async function addItems(
   principal: Principal,
   orderId: string,
   newItems: readonly NewItem[],
-  source: Source,
+  source: RequestSource,
 ): Promise<OrderView> {
   assertFloorActor(principal.role);
   return inTransaction(context.database, async (tx) => {
@@ -72,7 +71,7 @@ export async function removeItem(
   principal: Principal,
   target: { orderId: string; itemId: string },
   options: { reason?: string; approvalToken?: string },
-  source: Source,
+  source: RequestSource,
 ): Promise<OrderView> {
   assertFloorActor(principal.role);
   const { view, events } = await inTransaction(context.database, async (tx) => {
@@ -167,7 +166,7 @@ export async function sendOrder(
   bus: KitchenEventBus,
   principal: Principal,
   orderId: string,
-  source: Source,
+  source: RequestSource,
 ): Promise<OrderView> {
   assertFloorActor(principal.role);
   const { view, events } = await inTransaction(context.database, async (tx) => {

@@ -3,10 +3,10 @@ import { AppError } from '../../core/errors.js';
 import type { Executor } from '../../infra/db/database.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import type { RestaurantId } from '../../infra/db/tenant.js';
-import { actorOf, type Principal } from '../../security/authz/principal.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import type { KitchenEventBus } from '../kitchen/event-bus.js';
 import { cancelTicketsOfOrder } from '../kitchen/service.js';
-import { hasAnyPayment, lockOrder, publishAll, type Source } from './order-changes.js';
+import { hasAnyPayment, lockOrder, publishAll } from './order-changes.js';
 import { assertTransition } from './order-state.js';
 import { restock } from './pricing.js';
 import type { OrderItemRow } from './repository.js';
@@ -23,7 +23,7 @@ export async function cancelOrder(
   principal: Principal,
   orderId: string,
   reason: string,
-  source: Source,
+  source: RequestSource,
 ): Promise<OrderView> {
   const { view, events } = await inTransaction(context.database, async (tx) => {
     const { orders, order, items } = await lockOrder(context, tx, principal.restaurantId, orderId);
@@ -81,7 +81,7 @@ export async function deleteOrder(
   bus: KitchenEventBus,
   principal: Principal,
   orderId: string,
-  source: Source,
+  source: RequestSource,
 ): Promise<void> {
   const events = await inTransaction(context.database, async (tx) => {
     const { orders, order, items } = await lockOrder(context, tx, principal.restaurantId, orderId);

@@ -9,12 +9,6 @@ import { RestaurantsRepository } from '../restaurants/repository.js';
 import { OrdersRepository, type OrderItemRow, type OrderRow } from './repository.js';
 import { computeTotals, type OrderTotals } from './totals.js';
 
-/** Where a request came from, for the audit trail. */
-export interface Source {
-  ip: string;
-  requestId: string;
-}
-
 /** A customer login sees only its own orders; staff see the restaurant's. */
 export function isCustomerPrincipal(principal: Principal): boolean {
   return principal.role === 'customer';

@@ -4,7 +4,7 @@ import type { Executor } from '../../infra/db/database.js';
 import type { OrderStatus, OrderType } from '../../infra/db/schema.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import type { RestaurantId } from '../../infra/db/tenant.js';
-import { actorOf, type Principal } from '../../security/authz/principal.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import { consumeApproval } from '../auth/approvals.js';
 import { RestaurantsRepository } from '../restaurants/repository.js';
 import { businessDate } from './business-day.js';
@@ -15,7 +15,6 @@ import {
   lockOrder,
   recomputeTotals,
   totalsColumns,
-  type Source,
 } from './order-changes.js';
 import { assertFloorActor, assertOpenForChanges } from './order-state.js';
 import { priceItems } from './pricing.js';
@@ -47,7 +46,7 @@ export async function createOrder(
   context: AppContext,
   principal: Principal,
   input: NewOrderInput,
-  source: Source,
+  source: RequestSource,
 ): Promise<OrderView> {
   assertFloorActor(principal.role);
   if (input.type === 'dine_in' && input.tableLabel === undefined) {
@@ -230,7 +229,7 @@ export async function updateOrder(
   principal: Principal,
   orderId: string,
   input: OrderChangeInput,
-  source: Source,
+  source: RequestSource,
 ): Promise<OrderView> {
   assertFloorActor(principal.role);
   return inTransaction(context.database, async (tx) => {

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../app/context.js';
 import { notFound, validationError, type FieldError } from '../../core/errors.js';
 import type { Executor } from '../../infra/db/database.js';
-import { actorOf, type Principal } from '../../security/authz/principal.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import { requireOpenSession } from '../cashier/service.js';
 import { RestaurantsRepository } from '../restaurants/repository.js';
 import { cardColumns, type CardColumns } from './card-entry.js';
@@ -16,11 +16,6 @@ import { createPixCharge } from './pix/charge.js';
 import { PaymentsRepository, type PaymentRow } from './repository.js';
 import type { PaymentBody, PaymentResult } from './schemas.js';
 import { toPaymentView } from './views.js';
-
-interface Source {
-  ip: string;
-  requestId: string;
-}
 
 const NO_CARD: CardColumns = {
   card_entry: null,
@@ -45,7 +40,7 @@ export async function createPayment(
   principal: Principal,
   orderId: string,
   input: PaymentBody,
-  source: Source,
+  source: RequestSource,
 ): Promise<PaymentResult> {
   checkMethodFields(input);
 

@@ -1,15 +1,10 @@
 import type { AppContext } from '../../app/context.js';
 import { notFound, validationError } from '../../core/errors.js';
 import { inTransaction } from '../../infra/db/transaction.js';
-import { actorOf, type Principal } from '../../security/authz/principal.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import { PaymentsRepository, type PaymentCursor, type PaymentListFilter } from './repository.js';
 import type { ListPaymentsQuery, PaymentView } from './schemas.js';
 import { holdsCardData, toPaymentView } from './views.js';
-
-interface Source {
-  ip: string;
-  requestId: string;
-}
 
 const DEFAULT_LIMIT = 50;
 
@@ -21,7 +16,7 @@ export async function getPayment(
   context: AppContext,
   principal: Principal,
   paymentId: string,
-  source: Source,
+  source: RequestSource,
 ): Promise<PaymentView> {
   return inTransaction(context.database, async (tx) => {
     const payments = new PaymentsRepository(tx, principal.restaurantId, { lock: false });
@@ -49,7 +44,7 @@ export async function listPayments(
   context: AppContext,
   principal: Principal,
   query: ListPaymentsQuery,
-  source: Source,
+  source: RequestSource,
 ): Promise<{ items: PaymentView[]; nextCursor: string | null }> {
   const limit = query.limit ?? DEFAULT_LIMIT;
   const filter: PaymentListFilter = {

@@ -1,18 +1,18 @@
 import type { AppContext } from '../../app/context.js';
 import { AppError, conflict, notFound } from '../../core/errors.js';
 import type { Executor } from '../../infra/db/database.js';
-import { actorOf, hasPermission, type Principal } from '../../security/authz/principal.js';
+import {
+  actorOf,
+  hasPermission,
+  type Principal,
+  type RequestSource,
+} from '../../security/authz/principal.js';
 import { consumeApproval } from '../auth/approvals.js';
 import { requireOpenSession } from '../cashier/service.js';
 import { debitOrder, orderBalance } from './ledger.js';
 import { PaymentsRepository } from './repository.js';
 import type { RefundBody, RefundView } from './schemas.js';
 import { toRefundView } from './views.js';
-
-interface Source {
-  ip: string;
-  requestId: string;
-}
 
 /** Refunds are what a fraudulent insider does; every one raises an alert (risk above 7). */
 export const REFUND_RISK_FLOOR = 8;
@@ -30,7 +30,7 @@ export async function refundPayment(
   principal: Principal,
   paymentId: string,
   input: RefundBody,
-  source: Source,
+  source: RequestSource,
 ): Promise<RefundView> {
   const lock = context.database.dialect === 'postgres';
   const payments = new PaymentsRepository(tx, principal.restaurantId, { lock });
@@ -115,7 +115,7 @@ export async function recordRefusedRefund(
   paymentId: string,
   input: RefundBody,
   error: AppError,
-  source: Source,
+  source: RequestSource,
 ): Promise<void> {
   const denied = error.statusCode === 403;
   await context.audit.record(tx, {

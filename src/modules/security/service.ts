@@ -2,7 +2,7 @@ import type { AppContext } from '../../app/context.js';
 import { notFound, validationError } from '../../core/errors.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import type { RestaurantId } from '../../infra/db/tenant.js';
-import { actorOf, type Principal } from '../../security/authz/principal.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import { normalizeAddress } from '../../security/intrusion/address-policy.js';
 import {
   BlockedIpsRepository,
@@ -10,11 +10,6 @@ import {
 } from '../../security/intrusion/blocked-ips-repository.js';
 import type { ProtectionServices } from '../../security/protection/install.js';
 import type { BlockedIpView } from './schemas.js';
-
-interface Source {
-  ip: string;
-  requestId: string;
-}
 
 export interface BlockInput {
   address: string;
@@ -65,7 +60,7 @@ export async function blockIp(
   protection: ProtectionServices,
   principal: Principal,
   input: BlockInput,
-  source: Source,
+  source: RequestSource,
 ): Promise<BlockedIpView> {
   const address = normalizeAddress(input.address);
   if (!address) {
@@ -117,7 +112,7 @@ export async function unblockIp(
   protection: ProtectionServices,
   principal: Principal,
   blockId: string,
-  source: Source,
+  source: RequestSource,
 ): Promise<void> {
   const lifted = await inTransaction(context.database, async (tx) => {
     const block = await new BlockedIpsRepository(tx).findVisible(blockId, principal.restaurantId);

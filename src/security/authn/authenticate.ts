@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import type { AppContext } from '../../app/context.js';
 import { AppError } from '../../core/errors.js';
-import { inTransaction } from '../../infra/db/transaction.js';
 import { trustedRestaurantId } from '../../infra/db/tenant.js';
 import { ROLE_PERMISSIONS } from '../authz/permissions.js';
-import { actorOf, sourceOf, type Principal } from '../authz/principal.js';
+import { recordDenial } from '../authz/denials.js';
+import { sourceOf, type Principal } from '../authz/principal.js';
 import type { AccessClaims } from '../tokens/access-tokens.js';
 
 /**
@@ -32,7 +32,10 @@ export function bearerAuthenticator(context: AppContext): Authenticator {
 
     const claims = await context.auth.tokens.verify(match[1]);
     const { revocations } = context.auth;
-    if (revocations.isRevoked('token', claims.jti) || revocations.isRevoked('session', claims.sid)) {
+    if (
+      revocations.isRevoked('token', claims.jti) ||
+      revocations.isRevoked('session', claims.sid)
+    ) {
       throw new AppError('POS_ERR_UNAUTHENTICATED');
     }
 
@@ -69,14 +72,22 @@ export function installAuthentication(app: FastifyInstance, context: AppContext)
     if (!principal) throw new AppError('POS_ERR_UNAUTHENTICATED');
 
     const claims = request.accessClaims;
-    if (claims?.typ === 'mfa_enrolment' && !('allowPendingEnrolment' in access)) {
+    const exempt: { allowPendingEnrolment?: boolean; allowPasswordChange?: boolean } =
+      'authenticated' in access ? access : {};
+    if (claims?.typ === 'mfa_enrolment' && exempt.allowPendingEnrolment !== true) {
       throw new AppError('POS_ERR_MFA_ENROLMENT_REQUIRED');
     }
-    if (claims?.mcp && !('allowPasswordChange' in access)) {
+    if (claims?.mcp && exempt.allowPasswordChange !== true) {
       throw new AppError('POS_ERR_PASSWORD_CHANGE_REQUIRED');
     }
     if ('permission' in access && !principal.permissions.has(access.permission)) {
-      await auditDenial(context, request, principal, access.permission);
+      await recordDenial(
+        context,
+        principal,
+        sourceOf(request),
+        { type: 'route', id: `${request.method} ${request.routeOptions.url ?? ''}` },
+        access.permission,
+      );
       throw new AppError('POS_ERR_FORBIDDEN');
     }
   });
@@ -91,24 +102,4 @@ async function authenticate(
     if (principal) return principal;
   }
   return null;
-}
-
-async function auditDenial(
-  context: AppContext,
-  request: FastifyRequest,
-  principal: Principal,
-  permission: string,
-): Promise<void> {
-  await inTransaction(context.database, (tx) =>
-    context.audit.record(tx, {
-      type: 'permission_denied',
-      action: 'authz.deny',
-      outcome: 'denied',
-      restaurantId: principal.restaurantId,
-      actor: actorOf(principal),
-      source: sourceOf(request),
-      resource: { type: 'route', id: `${request.method} ${request.routeOptions.url ?? ''}` },
-      details: { permission },
-    }),
-  );
 }

@@ -52,6 +52,11 @@ export function actorOf(principal: Principal | null): AuditActor {
 }
 
 /** Where a request came from, for the audit trail. */
-export function sourceOf(request: FastifyRequest): { ip: string; requestId: string } {
+export interface RequestSource {
+  ip: string;
+  requestId: string;
+}
+
+export function sourceOf(request: FastifyRequest): RequestSource {
   return { ip: request.ip, requestId: request.id };
 }

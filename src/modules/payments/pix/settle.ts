@@ -4,7 +4,7 @@ import { AppError, conflict, notFound } from '../../../core/errors.js';
 import { inTransaction } from '../../../infra/db/transaction.js';
 import { trustedRestaurantId } from '../../../infra/db/tenant.js';
 import type { Permission } from '../../../security/authz/permissions.js';
-import { actorOf, type Principal } from '../../../security/authz/principal.js';
+import { actorOf, type Principal, type RequestSource } from '../../../security/authz/principal.js';
 import type { TransitionActor } from '../../orders/order-state.js';
 import { withBalance } from '../capture.js';
 import {
@@ -22,11 +22,6 @@ import {
 } from '../repository.js';
 import type { PaymentResult, PixWebhookBody, PixWebhookResult } from '../schemas.js';
 import { toPaymentView } from '../views.js';
-
-interface Source {
-  ip: string;
-  requestId: string;
-}
 
 /** The actor of webhook-driven changes: the PIX provider, authenticated by its signature. */
 const PIX_PROVIDER: AuditActor = { type: 'system', id: 'pix_webhook' };
@@ -84,7 +79,7 @@ export async function confirmPixPayment(
   context: AppContext,
   principal: Principal,
   paymentId: string,
-  source: Source,
+  source: RequestSource,
 ): Promise<PaymentResult> {
   return inTransaction(context.database, async (tx) => {
     const lock = context.database.dialect === 'postgres';
@@ -122,7 +117,7 @@ export async function cancelPixPayment(
   context: AppContext,
   principal: Principal,
   paymentId: string,
-  source: Source,
+  source: RequestSource,
 ): Promise<PaymentResult> {
   return inTransaction(context.database, async (tx) => {
     const lock = context.database.dialect === 'postgres';
@@ -169,7 +164,7 @@ type WebhookOutcome =
 export async function applyPixWebhook(
   context: AppContext,
   event: PixWebhookBody,
-  source: Source,
+  source: RequestSource,
 ): Promise<PixWebhookResult> {
   const outcome = await inTransaction(context.database, async (tx): Promise<WebhookOutcome> => {
     const found = await findPaymentByTxid(tx, event.txid);
@@ -280,7 +275,7 @@ function done(status: PixWebhookResult['status']): WebhookOutcome {
 export async function recordWebhookRejection(
   context: AppContext,
   reason: string,
-  source: Source,
+  source: RequestSource,
   payment: PaymentRow | null = null,
 ): Promise<void> {
   await inTransaction(context.database, (tx) =>
