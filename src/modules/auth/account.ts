@@ -1,18 +1,13 @@
 import type { AppContext } from '../../app/context.js';
 import { AppError } from '../../core/errors.js';
 import { inTransaction } from '../../infra/db/transaction.js';
-import { actorOf, type Principal } from '../../security/authz/principal.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import type { AccessClaims } from '../../security/tokens/access-tokens.js';
-import { requireRestaurant, toUserView, type UserView } from '../users/service.js';
+import { toUserView, type UserView } from '../users/service.js';
 import { UsersRepository } from '../users/repository.js';
-import { PASSWORD_HISTORY_DEPTH, assertPasswordAcceptable, storePassword } from './passwords.js';
+import { hashAcceptablePassword, storePasswordHash } from './passwords.js';
 import { revokeSession, revokeUserSessions, rotateRefreshToken } from './sessions.js';
 import { enrolmentPending, issueSessionTokens, type SessionTokens } from './tokens.js';
-
-interface Source {
-  ip: string;
-  requestId: string;
-}
 
 /**
  * Exchanges a refresh token for new tokens. Presenting one that was already exchanged revokes
@@ -21,7 +16,7 @@ interface Source {
 export async function refreshSession(
   context: AppContext,
   presented: string,
-  source: Source,
+  source: RequestSource,
 ): Promise<SessionTokens> {
   const outcome = await inTransaction(context.database, async (tx) => {
     const result = await rotateRefreshToken(context, tx, presented);
@@ -44,7 +39,11 @@ export async function refreshSession(
   return issueSessionTokens(
     context,
     outcome.user,
-    { sessionId: outcome.sessionId, refreshToken: outcome.refreshToken, expiresAt: outcome.expiresAt },
+    {
+      sessionId: outcome.sessionId,
+      refreshToken: outcome.refreshToken,
+      expiresAt: outcome.expiresAt,
+    },
     enrolmentPending(context, outcome.user),
   );
 }
@@ -54,7 +53,7 @@ export async function logout(
   context: AppContext,
   principal: Principal,
   claims: AccessClaims,
-  source: Source,
+  source: RequestSource,
 ): Promise<void> {
   await inTransaction(context.database, async (tx) => {
     await context.auth.revocations.revoke(tx, 'token', claims.jti, new Date(claims.exp * 1000));
@@ -80,16 +79,18 @@ export async function changeOwnPassword(
   principal: Principal,
   claims: AccessClaims,
   input: { currentPassword: string; newPassword: string },
-  source: Source,
+  source: RequestSource,
 ): Promise<{ accessToken: string; expiresIn: number }> {
-  const result = await inTransaction(context.database, async (tx) => {
-    const users = new UsersRepository(tx, principal.restaurantId);
-    const user = await users.findById(principal.id);
-    if (!user) throw new AppError('POS_ERR_UNAUTHENTICATED');
+  const user = await new UsersRepository(context.database.kysely, principal.restaurantId).findById(
+    principal.id,
+  );
+  if (!user) throw new AppError('POS_ERR_UNAUTHENTICATED');
 
-    const current = await context.auth.hasher.verify(user.password_hash, input.currentPassword);
-    if (!current.ok) {
-      await context.audit.record(tx, {
+  // The slow checks (argon2 and zxcvbn) run before the transaction, as at login.
+  const current = await context.auth.hasher.verify(user.password_hash, input.currentPassword);
+  if (!current.ok) {
+    await inTransaction(context.database, (tx) =>
+      context.audit.record(tx, {
         type: 'password_change',
         action: 'auth.password_change',
         outcome: 'failure',
@@ -98,15 +99,21 @@ export async function changeOwnPassword(
         source,
         resource: { type: 'user', id: user.id },
         details: { reason: 'bad_current_password' },
-      });
-      // Returned, not thrown, so the audit entry commits.
-      return null;
+      }),
+    );
+    throw new AppError('POS_ERR_UNAUTHENTICATED');
+  }
+  const hash = await hashAcceptablePassword(context, user, input.newPassword);
+
+  await inTransaction(context.database, async (tx) => {
+    const users = new UsersRepository(tx, principal.restaurantId);
+    const locked = await users.findByIdForUpdate(user.id, context.database.dialect === 'postgres');
+    // Changed by someone else since it was checked: the current password given is stale.
+    if (locked?.password_hash !== user.password_hash) {
+      throw new AppError('POS_ERR_UNAUTHENTICATED');
     }
 
-    const restaurant = await requireRestaurant(tx, principal.restaurantId);
-    const history = await users.recentPasswordHashes(user.id, PASSWORD_HISTORY_DEPTH);
-    await assertPasswordAcceptable(context, input.newPassword, user, restaurant, history);
-    await storePassword(context, users, user, input.newPassword, false);
+    await storePasswordHash(context, users, user.id, hash, false);
     await revokeUserSessions(context, tx, user.id, 'password_change', claims.sid);
     await context.auth.revocations.revoke(tx, 'token', claims.jti, new Date(claims.exp * 1000));
     await context.audit.record(tx, {
@@ -118,20 +125,18 @@ export async function changeOwnPassword(
       source,
       resource: { type: 'user', id: user.id },
     });
-
-    const { token, claims: issued } = await context.auth.tokens.issue({
-      type: claims.typ,
-      userId: user.id,
-      restaurantId: user.restaurant_id,
-      role: claims.role,
-      sessionId: claims.sid,
-      mustChangePassword: false,
-      customerId: user.customer_id,
-    });
-    return { accessToken: token, expiresIn: issued.exp - issued.iat };
   });
-  if (!result) throw new AppError('POS_ERR_UNAUTHENTICATED');
-  return result;
+
+  const { token, claims: issued } = await context.auth.tokens.issue({
+    type: claims.typ,
+    userId: user.id,
+    restaurantId: user.restaurant_id,
+    role: claims.role,
+    sessionId: claims.sid,
+    mustChangePassword: false,
+    customerId: user.customer_id,
+  });
+  return { accessToken: token, expiresIn: issued.exp - issued.iat };
 }
 
 /** The caller's own profile. */

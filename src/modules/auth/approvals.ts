@@ -3,10 +3,13 @@ import { AppError } from '../../core/errors.js';
 import type { Executor } from '../../infra/db/database.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import type { RestaurantId } from '../../infra/db/tenant.js';
-import { actorOf, type Principal } from '../../security/authz/principal.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import { hashToken, randomToken } from '../../security/crypto/index.js';
 import { UsersRepository } from '../users/repository.js';
+import { normalizeUsername } from '../users/service.js';
+import { clearFailures, lockoutState, recordFailure } from './lockout.js';
 import { verifySecondFactor } from './mfa.js';
+import { enrolmentPending } from './tokens.js';
 
 /** The actions a manager can approve on a terminal (SPEC section 4). */
 export const APPROVAL_ACTIONS = ['refund', 'void', 'discount', 'withdrawal'] as const;
@@ -31,33 +34,38 @@ export interface GrantedApproval {
   expiresAt: string;
 }
 
-interface Source {
-  ip: string;
-  requestId: string;
-}
-
 /**
  * A manager authenticates on the operator's terminal (password, and TOTP when enrolled) and the
  * server issues a single-use approval bound to one action, one resource and a maximum amount.
- * Failures look like login failures and count toward the manager's lockout.
+ * Failures look like login failures; a wrong password or code counts toward the manager's
+ * lockout exactly as at login.
  */
 export async function grantApproval(
   context: AppContext,
   requester: Principal,
   request: ApprovalRequest,
-  source: Source,
+  source: RequestSource,
 ): Promise<GrantedApproval> {
+  // Looked up and hashed before the transaction, as at login, so argon2 holds no connection.
+  const candidate = await new UsersRepository(
+    context.database.kysely,
+    requester.restaurantId,
+  ).findByUsername(normalizeUsername(request.username));
+  // The same hashing work whether or not the name exists.
+  const verified = candidate
+    ? await context.auth.hasher.verify(candidate.password_hash, request.password)
+    : (await context.auth.hasher.burn(request.password), { ok: false });
+
   const outcome = await inTransaction(context.database, async (tx) => {
     const users = new UsersRepository(tx, requester.restaurantId);
-    const approver = await users.findByUsername(request.username.trim().toLowerCase());
-    const verified = approver
-      ? await context.auth.hasher.verify(approver.password_hash, request.password)
-      : (await context.auth.hasher.burn(request.password), { ok: false });
+    const approver = candidate
+      ? await users.findByIdForUpdate(candidate.id, context.database.dialect === 'postgres')
+      : null;
+    const passwordMatches = verified.ok && approver?.password_hash === candidate?.password_hash;
 
-    const refuse = async (reason: string) => {
-      if (approver && reason === 'bad_password') {
-        await users.update(approver.id, { failed_login_count: approver.failed_login_count + 1 });
-      }
+    const refuse = async (reason: string, countsAsFailure = false) => {
+      const failures =
+        approver && countsAsFailure ? await recordFailure(context, tx, users, approver) : 0;
       await context.audit.record(tx, {
         type: 'login_failure',
         action: 'auth.approval',
@@ -67,17 +75,24 @@ export async function grantApproval(
         source,
         resource: { type: request.action, id: request.resourceId },
         details: { reason, approverId: approver?.id ?? null },
+        risk: { repeatedFailures: failures },
       });
       return null;
     };
 
-    if (!approver || approver.status !== 'active') return refuse('unknown_or_inactive');
-    if (!verified.ok) return refuse('bad_password');
+    if (!approver) return refuse('unknown_account');
+    if (lockoutState(approver, context.clock.now()) !== 'open') return refuse('locked_or_disabled');
+    if (!passwordMatches) return refuse('bad_password', true);
     if (!APPROVER_ROLES.has(approver.role)) return refuse('not_a_manager');
+    // A manager who still owes an enrolment or a password change cannot use the API either.
+    if (enrolmentPending(context, approver)) return refuse('mfa_enrolment_pending');
+    if (approver.must_change_password === 1) return refuse('password_change_pending');
     const second = await verifySecondFactor(context, tx, users, approver, {
       ...(request.totp ? { totp: request.totp } : {}),
     });
-    if (second === 'missing' || second === 'invalid') return refuse('mfa_failed');
+    if (second === 'missing') return refuse('mfa_missing');
+    if (second === 'invalid') return refuse('mfa_invalid', true);
+    await clearFailures(context, users, approver);
 
     const token = randomToken(32);
     const now = context.clock.now();

@@ -3,10 +3,12 @@ import type { AuditActor } from '../../audit/events.js';
 import { AppError } from '../../core/errors.js';
 import type { Executor } from '../../infra/db/database.js';
 import { inTransaction } from '../../infra/db/transaction.js';
-import { RestaurantsRepository } from '../restaurants/repository.js';
+import { RestaurantsRepository, type Restaurant } from '../restaurants/repository.js';
 import { UsersRepository, type UserRow } from '../users/repository.js';
+import { normalizeUsername } from '../users/service.js';
+import { lockoutState, recordFailure } from './lockout.js';
 import { verifySecondFactor } from './mfa.js';
-import { createSession, revokeUserSessions, type SessionOrigin } from './sessions.js';
+import { createSession, type IssuedSession, type SessionOrigin } from './sessions.js';
 import { enrolmentPending, issueSessionTokens, type SessionTokens } from './tokens.js';
 
 export interface LoginInput {
@@ -17,8 +19,10 @@ export interface LoginInput {
   recoveryCode?: string;
 }
 
+type Origin = SessionOrigin & { requestId: string };
+
 type Attempt =
-  | { outcome: 'success'; tokens: SessionTokens }
+  | { outcome: 'success'; user: UserRow; session: IssuedSession; enrolmentPending: boolean }
   | { outcome: 'failure'; error: AppError };
 
 const failed = (): Attempt => ({
@@ -26,38 +30,84 @@ const failed = (): Attempt => ({
   error: new AppError('POS_ERR_UNAUTHENTICATED'),
 });
 
+/** What was learnt about the password before the transaction opened. */
+interface PasswordCheck {
+  /** The account the name pointed to when it was checked, or null for an unknown name. */
+  candidate: UserRow | null;
+  ok: boolean;
+  /** A fresh argon2id hash when the stored one is legacy and the password matched. */
+  upgradedHash: string | null;
+}
+
 /**
  * Signs a user in. Unknown restaurant, unknown user, wrong password, locked and disabled accounts
  * all fail with the same error, and all do the same password-hashing work: an unknown user's
  * attempt is checked against a dummy hash so that timing does not reveal which names exist.
+ *
+ * The hashing runs before the transaction opens: argon2 takes tens of milliseconds, and a
+ * transaction held meanwhile would pin a database connection (SQLite has only one) so that a
+ * login storm would queue every other request behind it.
  */
 export async function login(
   context: AppContext,
   input: LoginInput,
-  origin: SessionOrigin & { requestId: string },
+  origin: Origin,
 ): Promise<SessionTokens> {
+  const restaurant = await new RestaurantsRepository(context.database.kysely).findBySlug(
+    input.restaurant,
+  );
+  const check = await checkPassword(context, restaurant, input);
+
   const attempt = await inTransaction(context.database, (tx) =>
-    attemptLogin(context, tx, input, origin),
+    settleAttempt(context, tx, restaurant, check, input, origin),
   );
   if (attempt.outcome === 'failure') throw attempt.error;
-  return attempt.tokens;
+  // Signed after the commit: the signature runs on the thread pool, and waiting for it inside
+  // the transaction would hold the connection for nothing.
+  return issueSessionTokens(context, attempt.user, attempt.session, attempt.enrolmentPending);
 }
 
-async function attemptLogin(
+async function checkPassword(
+  context: AppContext,
+  restaurant: Restaurant | null,
+  input: LoginInput,
+): Promise<PasswordCheck> {
+  const candidate = restaurant
+    ? await new UsersRepository(context.database.kysely, restaurant.id).findByUsername(
+        normalizeUsername(input.username),
+      )
+    : null;
+  if (!candidate) {
+    await context.auth.hasher.burn(input.password);
+    return { candidate: null, ok: false, upgradedHash: null };
+  }
+
+  const verification = await context.auth.hasher.verify(candidate.password_hash, input.password);
+  const upgradedHash =
+    verification.ok && verification.needsRehash
+      ? await context.auth.hasher.hash(input.password)
+      : null;
+  return { candidate, ok: verification.ok, upgradedHash };
+}
+
+async function settleAttempt(
   context: AppContext,
   tx: Executor,
+  restaurant: Restaurant | null,
+  check: PasswordCheck,
   input: LoginInput,
-  origin: SessionOrigin & { requestId: string },
+  origin: Origin,
 ): Promise<Attempt> {
-  const restaurant = await new RestaurantsRepository(tx).findBySlug(input.restaurant);
-  const users = restaurant ? new UsersRepository(tx, restaurant.id) : null;
-  const user = users
-    ? await users.findByUsername(input.username, context.database.dialect === 'postgres')
-    : null;
   const source = { ip: origin.ip, requestId: origin.requestId };
+  const users = restaurant ? new UsersRepository(tx, restaurant.id) : null;
+  // Read again under the row lock (PostgreSQL): the lockout state and failure count that count
+  // are the ones of this moment, and concurrent attempts on one account take turns.
+  const user =
+    users && check.candidate
+      ? await users.findByIdForUpdate(check.candidate.id, context.database.dialect === 'postgres')
+      : null;
 
   if (!restaurant || !users || !user) {
-    await context.auth.hasher.burn(input.password);
     await context.audit.record(tx, {
       type: 'login_failure',
       action: 'auth.login',
@@ -70,8 +120,6 @@ async function attemptLogin(
     return failed();
   }
 
-  const verification = await context.auth.hasher.verify(user.password_hash, input.password);
-  const now = context.clock.now();
   const actor: AuditActor = { type: 'user', id: user.id, role: user.role };
   const audit = (reason: string, repeatedFailures = 0) =>
     context.audit.record(tx, {
@@ -85,28 +133,28 @@ async function attemptLogin(
       risk: { repeatedFailures },
     });
 
-  const lockedNow =
-    user.status === 'locked' && (user.locked_until === null || user.locked_until > now.toISOString());
-  if (user.status === 'disabled' || lockedNow) {
-    await audit(user.status === 'disabled' ? 'disabled' : 'locked');
+  const state = lockoutState(user, context.clock.now());
+  if (state !== 'open') {
+    await audit(state);
     return failed();
   }
 
-  // A lock that has run out starts the count again.
-  const priorFailures = user.status === 'locked' ? 0 : user.failed_login_count;
-  if (!verification.ok) {
-    const failures = await recordFailure(context, tx, users, user, priorFailures);
+  // A password changed since it was checked is judged against the new one: not a match.
+  const passwordMatches = check.ok && user.password_hash === check.candidate?.password_hash;
+  if (!passwordMatches) {
+    const failures = await recordFailure(context, tx, users, user);
     await audit('bad_password', failures);
     return failed();
   }
 
   const secondFactor = await verifySecondFactor(context, tx, users, user, input);
-  if (secondFactor === 'missing' || secondFactor === 'invalid') {
-    const failures =
-      secondFactor === 'invalid'
-        ? await recordFailure(context, tx, users, user, priorFailures)
-        : 0;
-    await audit(secondFactor === 'missing' ? 'mfa_missing' : 'mfa_invalid', failures);
+  if (secondFactor === 'missing') {
+    await audit('mfa_missing');
+    return { outcome: 'failure', error: new AppError('POS_ERR_MFA_REQUIRED') };
+  }
+  if (secondFactor === 'invalid') {
+    const failures = await recordFailure(context, tx, users, user);
+    await audit('mfa_invalid', failures);
     return { outcome: 'failure', error: new AppError('POS_ERR_MFA_REQUIRED') };
   }
 
@@ -114,15 +162,12 @@ async function attemptLogin(
     status: 'active',
     failed_login_count: 0,
     locked_until: null,
-    updated_at: now.toISOString(),
-    ...(verification.needsRehash
-      ? { password_hash: await context.auth.hasher.hash(input.password) }
-      : {}),
+    updated_at: context.clock.now().toISOString(),
+    ...(check.upgradedHash ? { password_hash: check.upgradedHash } : {}),
   });
 
   const session = await createSession(context, tx, user, origin);
   const pending = enrolmentPending(context, user);
-  const tokens = await issueSessionTokens(context, user, session, pending);
 
   await context.audit.record(tx, {
     type: 'login_success',
@@ -135,48 +180,8 @@ async function attemptLogin(
     details: {
       mfa: secondFactor === 'verified',
       enrolmentPending: pending,
-      rehashed: verification.needsRehash,
+      rehashed: check.upgradedHash !== null,
     },
   });
-  return { outcome: 'success', tokens };
-}
-
-/**
- * Counts a failed attempt; at the threshold the account locks for the configured time, its
- * sessions end and the lockout is audited. Returns the consecutive failure count.
- */
-async function recordFailure(
-  context: AppContext,
-  tx: Executor,
-  users: UsersRepository,
-  user: UserRow,
-  priorFailures: number,
-): Promise<number> {
-  const { lockoutThreshold, lockoutMinutes } = context.config.auth;
-  const failures = priorFailures + 1;
-  const now = context.clock.now();
-
-  if (failures < lockoutThreshold) {
-    await users.update(user.id, { failed_login_count: failures, updated_at: now.toISOString() });
-    return failures;
-  }
-
-  await users.update(user.id, {
-    failed_login_count: failures,
-    status: 'locked',
-    locked_until: new Date(now.getTime() + lockoutMinutes * 60_000).toISOString(),
-    updated_at: now.toISOString(),
-  });
-  await revokeUserSessions(context, tx, user.id, 'lockout');
-  await context.audit.record(tx, {
-    type: 'account_lockout',
-    action: 'auth.lockout',
-    outcome: 'success',
-    restaurantId: user.restaurant_id,
-    actor: { type: 'system' },
-    resource: { type: 'user', id: user.id },
-    details: { failures, lockedMinutes: lockoutMinutes },
-    risk: { repeatedFailures: failures },
-  });
-  return failures;
+  return { outcome: 'success', user, session, enrolmentPending: pending };
 }

@@ -51,8 +51,7 @@ export async function consumeTotp(
   if (step === null) return false;
   if (user.mfa_last_step !== null && step <= user.mfa_last_step) return false;
 
-  await users.update(user.id, { mfa_last_step: step });
-  return true;
+  return users.claimTotpStep(user.id, step);
 }
 
 function recoveryCodeHash(context: AppContext, code: string): string {
@@ -159,6 +158,9 @@ async function replaceRecoveryCodes(
 
 /** Ten characters from an unambiguous alphabet (about 49 bits), shown as `xxxxx-xxxxx`. */
 function newRecoveryCode(): string {
-  const chars = Array.from({ length: 10 }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]);
+  const chars = Array.from(
+    { length: 10 },
+    () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)],
+  );
   return `${chars.slice(0, 5).join('')}-${chars.slice(5).join('')}`;
 }

@@ -5,8 +5,9 @@ import {
   checkPassword,
   type PasswordPolicy,
 } from '../../security/passwords/index.js';
-import type { Restaurant } from '../restaurants/repository.js';
-import type { UserRow, UsersRepository } from '../users/repository.js';
+import { trustedRestaurantId } from '../../infra/db/tenant.js';
+import { RestaurantsRepository, type Restaurant } from '../restaurants/repository.js';
+import { UsersRepository, type UserRow } from '../users/repository.js';
 
 /** A password may not repeat any of the user's last four (SPEC 5.1). */
 export const PASSWORD_HISTORY_DEPTH = 4;
@@ -51,21 +52,43 @@ export async function assertPasswordAcceptable(
   if (fields.length > 0) throw new AppError('POS_ERR_PASSWORD_POLICY', { fields });
 }
 
-/** Stores a new password hash and remembers it in the history. */
-export async function storePassword(
+/**
+ * Checks a new password for `user` against the policy and the last four, then hashes it: all the
+ * slow work of a password change (zxcvbn and up to five argon2 runs), done before the transaction
+ * that stores the result so that no database connection waits on it.
+ */
+export async function hashAcceptablePassword(
   context: AppContext,
-  users: UsersRepository,
   user: UserRow,
   password: string,
+): Promise<string> {
+  const db = context.database.kysely;
+  const restaurant = await new RestaurantsRepository(db).findById(
+    trustedRestaurantId(user.restaurant_id),
+  );
+  if (!restaurant) throw new AppError('POS_ERR_NOT_FOUND');
+  const history = await new UsersRepository(db, restaurant.id).recentPasswordHashes(
+    user.id,
+    PASSWORD_HISTORY_DEPTH,
+  );
+  await assertPasswordAcceptable(context, password, user, restaurant, history);
+  return context.auth.hasher.hash(password);
+}
+
+/** Stores a new password hash and remembers it in the history. */
+export async function storePasswordHash(
+  context: AppContext,
+  users: UsersRepository,
+  userId: string,
+  hash: string,
   mustChange: boolean,
 ): Promise<void> {
-  const hash = await context.auth.hasher.hash(password);
   const now = context.clock.now().toISOString();
-  await users.update(user.id, {
+  await users.update(userId, {
     password_hash: hash,
     password_changed_at: now,
     must_change_password: mustChange ? 1 : 0,
     updated_at: now,
   });
-  await users.addPasswordHistory({ id: context.ids(), userId: user.id, hash, at: now });
+  await users.addPasswordHistory({ id: context.ids(), userId, hash, at: now });
 }

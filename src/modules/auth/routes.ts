@@ -25,6 +25,13 @@ import type { SessionTokens } from './tokens.js';
 /** The refresh cookie: `__Host-` pins it to this host, HTTPS and path `/`. */
 export const REFRESH_COOKIE = '__Host-chefia_refresh';
 
+/** Open to restricted tokens too: enrolling and changing the password are how they get lifted. */
+const openToRestrictedTokens = {
+  authenticated: true,
+  allowPendingEnrolment: true,
+  allowPasswordChange: true,
+} as const;
+
 export async function authRoutes(app: App, context: AppContext): Promise<void> {
   const allowedOrigins = new Set(context.config.http.corsOrigins);
 
@@ -35,7 +42,7 @@ export async function authRoutes(app: App, context: AppContext): Promise<void> {
       schema: { body: LoginBody, response: { 200: TokenResponse } },
     },
     async (request, reply) => {
-      const body = request.body as LoginBody;
+      const body = request.body;
       const tokens = await login(context, body, {
         ...sourceOf(request),
         userAgent: request.headers['user-agent'],
@@ -49,9 +56,13 @@ export async function authRoutes(app: App, context: AppContext): Promise<void> {
     {
       config: { access: { public: true }, rateClass: 'auth' },
       schema: { body: RefreshBody, response: { 200: TokenResponse } },
+      // A browser spending the cookie has nothing to put in the body and may send none.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request, reply) => {
-      const body = (request.body ?? {}) as RefreshBody;
+      const body = request.body;
       const fromCookie = request.cookies[REFRESH_COOKIE];
       const presented = body.refreshToken ?? fromCookie;
       if (!presented) throw new AppError('POS_ERR_UNAUTHENTICATED');
@@ -64,22 +75,23 @@ export async function authRoutes(app: App, context: AppContext): Promise<void> {
 
   app.post(
     '/api/v1/auth/logout',
-    { config: { access: { authenticated: true, allowPendingEnrolment: true, allowPasswordChange: true } } },
+    { config: { access: openToRestrictedTokens } },
     async (request, reply) => {
       await logout(context, principalOf(request), claimsOf(request), sourceOf(request));
-      void reply.clearCookie(REFRESH_COOKIE, { path: '/', secure: true, httpOnly: true, sameSite: 'strict' });
+      void reply.clearCookie(REFRESH_COOKIE, {
+        path: '/',
+        secure: true,
+        httpOnly: true,
+        sameSite: 'strict',
+      });
       return reply.code(204).send();
     },
   );
 
-  app.get(
-    '/api/v1/auth/me',
-    { config: { access: { authenticated: true, allowPendingEnrolment: true, allowPasswordChange: true } } },
-    async (request) => {
-      const principal = principalOf(request);
-      return { ...(await me(context, principal)), permissions: [...principal.permissions].sort() };
-    },
-  );
+  app.get('/api/v1/auth/me', { config: { access: openToRestrictedTokens } }, async (request) => {
+    const principal = principalOf(request);
+    return { ...(await me(context, principal)), permissions: [...principal.permissions].sort() };
+  });
 
   app.post(
     '/api/v1/auth/password',
@@ -92,7 +104,7 @@ export async function authRoutes(app: App, context: AppContext): Promise<void> {
         context,
         principalOf(request),
         claimsOf(request),
-        request.body as PasswordChangeBody,
+        request.body,
         sourceOf(request),
       ),
   );
@@ -102,7 +114,12 @@ export async function authRoutes(app: App, context: AppContext): Promise<void> {
     { config: { access: { authenticated: true } } },
     async (request) => {
       const principal = principalOf(request);
-      const items = await listSessions(context, principal.restaurantId, principal.id, principal.sessionId);
+      const items = await listSessions(
+        context,
+        principal.restaurantId,
+        principal.id,
+        principal.sessionId,
+      );
       return { items, nextCursor: null };
     },
   );
@@ -112,7 +129,7 @@ export async function authRoutes(app: App, context: AppContext): Promise<void> {
     { config: { access: { authenticated: true } }, schema: { params: SessionParams } },
     async (request, reply) => {
       const principal = principalOf(request);
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       await revokeOwnedSession(context, principal.restaurantId, principal.id, id);
       return reply.code(204).send();
     },
@@ -120,14 +137,15 @@ export async function authRoutes(app: App, context: AppContext): Promise<void> {
 
   app.post(
     '/api/v1/auth/mfa/setup',
-    { config: { access: { authenticated: true, allowPendingEnrolment: true } } },
+    // A new admin with a temporary password enrols first, then changes the password.
+    { config: { access: openToRestrictedTokens } },
     async (request) => startEnrolment(context, principalOf(request)),
   );
 
   app.post(
     '/api/v1/auth/mfa/verify',
     {
-      config: { access: { authenticated: true, allowPendingEnrolment: true }, rateClass: 'auth' },
+      config: { access: openToRestrictedTokens, rateClass: 'auth' },
       schema: { body: MfaVerifyBody },
     },
     async (request) => {
@@ -136,7 +154,7 @@ export async function authRoutes(app: App, context: AppContext): Promise<void> {
       const { recoveryCodes, user } = await confirmEnrolment(
         context,
         principal,
-        (request.body as MfaVerifyBody).code,
+        request.body.code,
         sourceOf(request),
       );
       const { token, claims: issued } = await context.auth.tokens.issue({
@@ -167,7 +185,7 @@ export async function authRoutes(app: App, context: AppContext): Promise<void> {
       const approval = await grantApproval(
         context,
         principalOf(request),
-        request.body as ApprovalBody,
+        request.body,
         sourceOf(request),
       );
       return reply.code(201).send(approval);

@@ -126,7 +126,13 @@ export async function rotateRefreshToken(
     .where('id', '=', row.sessionId)
     .execute();
   const refreshToken = await addRefreshToken(context, tx, row.sessionId);
-  return { kind: 'rotated', user, sessionId: row.sessionId, refreshToken, expiresAt: row.expiresAt };
+  return {
+    kind: 'rotated',
+    user,
+    sessionId: row.sessionId,
+    refreshToken,
+    expiresAt: row.expiresAt,
+  };
 }
 
 /** Ends a session: its refresh tokens stop working and its access tokens are refused at once. */

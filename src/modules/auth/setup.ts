@@ -55,7 +55,14 @@ export async function completeSetup(
     if (expiresAt <= context.clock.now().toISOString()) throw unavailable();
     if (!constantTimeEqual(hashToken(input.secret), stored)) throw unavailable();
 
-    await tx.deleteFrom('system_state').where('key', 'in', [SECRET_KEY, EXPIRY_KEY]).execute();
+    // Conditional, so of two concurrent setups with the right secret only one gets past here.
+    const claimed = await tx
+      .deleteFrom('system_state')
+      .where('key', '=', SECRET_KEY)
+      .where('value', '=', stored)
+      .executeTakeFirst();
+    if (Number(claimed.numDeletedRows) !== 1) throw unavailable();
+    await tx.deleteFrom('system_state').where('key', '=', EXPIRY_KEY).execute();
     const restaurant = await createRestaurant(context, input.restaurant, SYSTEM_ACTOR, tx);
     const admin = await createUser(
       context,

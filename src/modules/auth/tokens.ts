@@ -47,6 +47,8 @@ export async function issueSessionTokens(
 /** True when this user's role must use a second factor and they have not enrolled one yet. */
 export function enrolmentPending(context: AppContext, user: UserRow): boolean {
   return (
-    isRole(user.role) && context.config.auth.mfaRequiredRoles.includes(user.role) && !user.mfa_enabled
+    isRole(user.role) &&
+    context.config.auth.mfaRequiredRoles.includes(user.role) &&
+    !user.mfa_enabled
   );
 }

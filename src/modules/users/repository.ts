@@ -63,6 +63,21 @@ export class UsersRepository extends TenantRepository {
       .execute();
   }
 
+  /**
+   * Records `step` as the user's last accepted TOTP step if it is newer than the one stored.
+   * Conditional, so two requests with the same code cannot both succeed.
+   */
+  async claimTotpStep(id: string, step: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ mfa_last_step: step })
+      .where('restaurant_id', '=', this.restaurantId)
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('mfa_last_step', 'is', null), eb('mfa_last_step', '<', step)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   /** Users ordered by username, after `cursor` (a username), at most `limit`. */
   async list(options: { limit: number; after?: string; role?: Role }): Promise<UserRow[]> {
     let query = this.db
@@ -76,15 +91,21 @@ export class UsersRepository extends TenantRepository {
     return query.execute();
   }
 
-  async countActiveAdmins(): Promise<number> {
-    const row = await this.db
+  /**
+   * Admins who are not disabled. With `forUpdate` (PostgreSQL) their rows stay locked to the end
+   * of the transaction, so two concurrent removals of the last two admins cannot both pass.
+   */
+  async countActiveAdmins(forUpdate = false): Promise<number> {
+    let query = this.db
       .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .select('id')
       .where('restaurant_id', '=', this.restaurantId)
       .where('role', '=', 'admin')
       .where('status', '!=', 'disabled')
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
+      // One lock order for everyone, so two such transactions cannot deadlock each other.
+      .orderBy('id');
+    if (forUpdate) query = query.forUpdate();
+    return (await query.execute()).length;
   }
 
   async recentPasswordHashes(userId: string, count: number): Promise<string[]> {

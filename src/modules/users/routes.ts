@@ -32,7 +32,12 @@ export async function userRoutes(app: App, context: AppContext): Promise<void> {
       config: manage,
       schema: {
         querystring: ListUsersQuery,
-        response: { 200: Type.Object({ items: Type.Array(UserView), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
+        response: {
+          200: Type.Object({
+            items: Type.Array(UserView),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
       },
     },
     async (request) => {
@@ -68,7 +73,10 @@ export async function userRoutes(app: App, context: AppContext): Promise<void> {
 
   app.patch(
     '/api/v1/users/:id',
-    { config: manage, schema: { params: UserParams, body: UpdateUserBody, response: { 200: UserView } } },
+    {
+      config: manage,
+      schema: { params: UserParams, body: UpdateUserBody, response: { 200: UserView } },
+    },
     async (request) =>
       updateUser(context, principalOf(request), request.params.id, request.body, sourceOf(request)),
   );
@@ -76,13 +84,15 @@ export async function userRoutes(app: App, context: AppContext): Promise<void> {
   app.post(
     '/api/v1/users/:id/disable',
     { config: manage, schema: { params: UserParams, response: { 200: UserView } } },
-    async (request) => disableUser(context, principalOf(request), request.params.id, sourceOf(request)),
+    async (request) =>
+      disableUser(context, principalOf(request), request.params.id, sourceOf(request)),
   );
 
   app.post(
     '/api/v1/users/:id/unlock',
     { config: manage, schema: { params: UserParams, response: { 200: UserView } } },
-    async (request) => unlockUser(context, principalOf(request), request.params.id, sourceOf(request)),
+    async (request) =>
+      unlockUser(context, principalOf(request), request.params.id, sourceOf(request)),
   );
 
   app.post(

@@ -5,13 +5,22 @@ import type { Executor } from '../../infra/db/database.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import type { RestaurantId } from '../../infra/db/tenant.js';
 import { isRole, type Role } from '../../security/authz/permissions.js';
-import { actorOf, type Principal } from '../../security/authz/principal.js';
-import { assertPasswordAcceptable, PASSWORD_HISTORY_DEPTH, storePassword } from '../auth/passwords.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
+import {
+  assertPasswordAcceptable,
+  hashAcceptablePassword,
+  storePasswordHash,
+} from '../auth/passwords.js';
 import { revokeUserSessions } from '../auth/sessions.js';
 import { RestaurantsRepository, type Restaurant } from '../restaurants/repository.js';
 import { UsersRepository, type UserRow } from './repository.js';
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,31}$/;
+
+/** Usernames are stored in lower case; people type them in any case, with stray spaces. */
+export function normalizeUsername(username: string): string {
+  return username.trim().toLowerCase();
+}
 
 export interface NewUserInput {
   username: string;
@@ -47,11 +56,6 @@ export function toUserView(user: UserRow): UserView {
   };
 }
 
-interface Source {
-  ip: string;
-  requestId: string;
-}
-
 /**
  * Adds a user to a restaurant. The password must pass the policy; an admin-created user gets it
  * as a temporary password to change at first login.
@@ -61,9 +65,9 @@ export async function createUser(
   tx: Executor,
   restaurant: Restaurant,
   input: NewUserInput,
-  options: { actor: AuditActor; source?: Source; temporaryPassword: boolean },
+  options: { actor: AuditActor; source?: RequestSource; temporaryPassword: boolean },
 ): Promise<UserRow> {
-  const username = input.username.trim().toLowerCase();
+  const username = normalizeUsername(input.username);
   const displayName = input.displayName.trim();
   if (!USERNAME_PATTERN.test(username)) {
     throw validationError([{ path: 'username', message: 'must be 3-32 of a-z, 0-9, . _ -' }]);
@@ -97,7 +101,12 @@ export async function createUser(
     created_at: now,
     updated_at: now,
   });
-  await users.addPasswordHistory({ id: context.ids(), userId: user.id, hash: user.password_hash, at: now });
+  await users.addPasswordHistory({
+    id: context.ids(),
+    userId: user.id,
+    hash: user.password_hash,
+    at: now,
+  });
 
   await context.audit.record(tx, {
     type: 'object_created',
@@ -117,7 +126,7 @@ export async function createUserAs(
   context: AppContext,
   principal: Principal,
   input: NewUserInput,
-  source: Source,
+  source: RequestSource,
 ): Promise<UserView> {
   return inTransaction(context.database, async (tx) => {
     const restaurant = await requireRestaurant(tx, principal.restaurantId);
@@ -151,7 +160,7 @@ export async function listUsers(
     ...(options.role ? { role: options.role } : {}),
   });
   const page = rows.slice(0, options.limit);
-  const next = rows.length > options.limit ? page.at(-1)?.username ?? null : null;
+  const next = rows.length > options.limit ? (page.at(-1)?.username ?? null) : null;
   return { items: page.map(toUserView), nextCursor: next };
 }
 
@@ -169,7 +178,7 @@ export async function updateUser(
   principal: Principal,
   userId: string,
   input: UserChangeInput,
-  source: Source,
+  source: RequestSource,
 ): Promise<UserView> {
   return inTransaction(context.database, async (tx) => {
     const users = new UsersRepository(tx, principal.restaurantId);
@@ -185,7 +194,7 @@ export async function updateUser(
       changes.display_name = displayName;
     }
     if (input.role !== undefined && input.role !== user.role) {
-      if (user.role === 'admin') await assertNotLastAdmin(users);
+      if (user.role === 'admin') await assertNotLastAdmin(context, users);
       changes.role = input.role;
     }
 
@@ -210,13 +219,14 @@ export async function disableUser(
   context: AppContext,
   principal: Principal,
   userId: string,
-  source: Source,
+  source: RequestSource,
 ): Promise<UserView> {
   return inTransaction(context.database, async (tx) => {
     const users = new UsersRepository(tx, principal.restaurantId);
     const user = await users.findById(userId);
     if (!user) throw notFound();
-    if (user.role === 'admin' && user.status !== 'disabled') await assertNotLastAdmin(users);
+    if (user.role === 'admin' && user.status !== 'disabled')
+      await assertNotLastAdmin(context, users);
 
     const now = context.clock.now().toISOString();
     await users.update(user.id, { status: 'disabled', updated_at: now });
@@ -240,7 +250,7 @@ export async function unlockUser(
   context: AppContext,
   principal: Principal,
   userId: string,
-  source: Source,
+  source: RequestSource,
 ): Promise<UserView> {
   return inTransaction(context.database, async (tx) => {
     const users = new UsersRepository(tx, principal.restaurantId);
@@ -274,17 +284,18 @@ export async function resetPassword(
   principal: Principal,
   userId: string,
   temporaryPassword: string,
-  source: Source,
+  source: RequestSource,
 ): Promise<UserView> {
+  const user = await new UsersRepository(context.database.kysely, principal.restaurantId).findById(
+    userId,
+  );
+  if (!user) throw notFound();
+  // Policy, history and hashing are slow; they run before the transaction holds a connection.
+  const hash = await hashAcceptablePassword(context, user, temporaryPassword);
+
   return inTransaction(context.database, async (tx) => {
     const users = new UsersRepository(tx, principal.restaurantId);
-    const user = await users.findById(userId);
-    if (!user) throw notFound();
-    const restaurant = await requireRestaurant(tx, principal.restaurantId);
-
-    const history = await users.recentPasswordHashes(user.id, PASSWORD_HISTORY_DEPTH);
-    await assertPasswordAcceptable(context, temporaryPassword, user, restaurant, history);
-    await storePassword(context, users, user, temporaryPassword, true);
+    await storePasswordHash(context, users, user.id, hash, true);
     await revokeUserSessions(context, tx, user.id, 'password_reset');
     await context.audit.record(tx, {
       type: 'password_change',
@@ -301,8 +312,9 @@ export async function resetPassword(
   });
 }
 
-async function assertNotLastAdmin(users: UsersRepository): Promise<void> {
-  if ((await users.countActiveAdmins()) <= 1) throw new AppError('POS_ERR_LAST_ADMIN');
+async function assertNotLastAdmin(context: AppContext, users: UsersRepository): Promise<void> {
+  const admins = await users.countActiveAdmins(context.database.dialect === 'postgres');
+  if (admins <= 1) throw new AppError('POS_ERR_LAST_ADMIN');
 }
 
 export async function requireRestaurant(tx: Executor, id: RestaurantId): Promise<Restaurant> {

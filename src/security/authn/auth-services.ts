@@ -8,6 +8,7 @@ import {
 import { AccessTokenService } from '../tokens/access-tokens.js';
 import { SigningKeyStore } from '../tokens/signing-keys.js';
 import { bearerAuthenticator, type Authenticator } from './authenticate.js';
+import { gatedHasher } from './hashing-gate.js';
 import { RevocationStore } from './revocations.js';
 
 /** The identity machinery every request goes through; built once per process. */
@@ -47,8 +48,11 @@ export async function createAuthServices(
   await revocations.start();
 
   const auth: AuthServices = {
-    hasher,
-    staffPasswordPolicy: { ...DEFAULT_STAFF_POLICY, requireComposition: config.auth.passwordComposition },
+    hasher: gatedHasher(hasher),
+    staffPasswordPolicy: {
+      ...DEFAULT_STAFF_POLICY,
+      requireComposition: config.auth.passwordComposition,
+    },
     signingKeys,
     tokens: new AccessTokenService({
       keys: signingKeys,

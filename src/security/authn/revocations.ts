@@ -10,6 +10,12 @@ const CHANNEL = 'chefia:revocations';
 const POLL_INTERVAL_MS = 2_000;
 /** Overlap between polls, so a row committed just before the previous poll is not missed. */
 const POLL_OVERLAP_MS = 10_000;
+const SUBSCRIBE_WAIT_MS = 2_000;
+
+const delay = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
 
 export type RevocationKind = 'token' | 'session';
 
@@ -54,12 +60,24 @@ export class RevocationStore {
     this.#timer.unref();
 
     if (this.#redis) {
-      this.#subscriber = this.#redis.duplicate();
-      this.#subscriber.on('error', () => undefined);
-      this.#subscriber.on('message', (_channel: string, message: string) => this.#receive(message));
-      await this.#subscriber.subscribe(CHANNEL).catch(() => {
-        this.#logger.warn('revocation channel unavailable; relying on database polling');
+      // The shared client fails fast while Redis is away; the subscriber instead queues its
+      // SUBSCRIBE until the connection is up (and ioredis re-subscribes after a reconnect), so
+      // a process started before Redis still hears revocations once it arrives. Until then, and
+      // for anything published meanwhile, the poll above covers.
+      const subscriber = this.#redis.duplicate({
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
       });
+      this.#subscriber = subscriber;
+      subscriber.on('error', () => undefined);
+      subscriber.on('message', (_channel: string, message: string) => this.#receive(message));
+      const subscribed = subscriber.subscribe(CHANNEL).then(
+        () => undefined,
+        () => this.#logger.warn('revocation channel unavailable; relying on database polling'),
+      );
+      // Waits briefly so that a healthy Redis is listening by the time the app serves requests,
+      // without letting an absent one hold the start.
+      await Promise.race([subscribed, delay(SUBSCRIBE_WAIT_MS)]);
     }
   }
 
@@ -105,7 +123,11 @@ export class RevocationStore {
       .selectAll()
       .where('expires_at', '>', now.toISOString());
     if (!initial) {
-      query = query.where('created_at', '>=', new Date(this.#lastPoll - POLL_OVERLAP_MS).toISOString());
+      query = query.where(
+        'created_at',
+        '>=',
+        new Date(this.#lastPoll - POLL_OVERLAP_MS).toISOString(),
+      );
     }
     const rows = await query.execute();
     this.#lastPoll = now.getTime();

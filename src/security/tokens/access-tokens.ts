@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 
-import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import {
+  SignJWT,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+} from 'jose';
 
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';

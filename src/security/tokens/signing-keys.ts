@@ -36,6 +36,7 @@ export class SigningKeyStore {
   #activeKid: string | null = null;
   #loadedAt = 0;
   #lastUnknownKidReload = 0;
+  #reloading: Promise<void> | null = null;
 
   constructor(options: {
     database: Database;
@@ -68,7 +69,9 @@ export class SigningKeyStore {
       const privateKey =
         retiredAt === null
           ? ((await importJWK(
-              JSON.parse(decryptField(this.#keyRing(), row.private_jwk, PRIVATE_JWK_CONTEXT)) as JWK,
+              JSON.parse(
+                decryptField(this.#keyRing(), row.private_jwk, PRIVATE_JWK_CONTEXT),
+              ) as JWK,
               TOKEN_ALGORITHM,
             )) as CryptoKey)
           : null;
@@ -89,9 +92,13 @@ export class SigningKeyStore {
     this.#loadedAt = this.#clock.now().getTime();
   }
 
-  /** The key that signs new tokens. */
+  /**
+   * The key that signs new tokens. A stale key table is re-read in the background rather than
+   * awaited: a caller may issue a token inside a transaction, and on SQLite a read outside it
+   * would wait for the very connection that transaction holds (a deadlock).
+   */
   async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
-    if (this.#clock.now().getTime() - this.#loadedAt > RELOAD_INTERVAL_MS) await this.load();
+    if (this.#isStale()) this.#reload().catch(() => undefined);
     const active = this.#activeKid ? this.#keys.get(this.#activeKid) : undefined;
     if (!active?.privateKey) throw new Error('No active token-signing key.');
     return { kid: active.kid, key: active.privateKey };
@@ -103,16 +110,31 @@ export class SigningKeyStore {
    * database read per request.
    */
   async verificationKey(kid: string): Promise<CryptoKey | null> {
+    // Periodic as well: a key another process retired must stop verifying after its grace.
+    // Verification happens before any transaction opens, so this read may be awaited.
+    if (this.#isStale()) await this.#reload();
     let key = this.#keys.get(kid);
     const now = this.#clock.now().getTime();
     if (!key && now - this.#lastUnknownKidReload > 5_000) {
       this.#lastUnknownKidReload = now;
-      await this.load();
+      await this.#reload();
       key = this.#keys.get(kid);
     }
     if (!key) return null;
     if (key.retiredAt !== null && key.retiredAt + this.#verifyGraceMs < now) return null;
     return key.publicKey;
+  }
+
+  #isStale(): boolean {
+    return this.#clock.now().getTime() - this.#loadedAt > RELOAD_INTERVAL_MS;
+  }
+
+  /** One reload at a time: requests arriving meanwhile wait for it instead of starting theirs. */
+  #reload(): Promise<void> {
+    this.#reloading ??= this.load().finally(() => {
+      this.#reloading = null;
+    });
+    return this.#reloading;
   }
 
   /** The public keys, as a JWK set, for `/.well-known/jwks.json`. */
@@ -132,7 +154,11 @@ export class SigningKeyStore {
  * Creates a new signing key and retires the current one (`chefia keys rotate`). The retired key
  * keeps verifying until the tokens it signed have expired.
  */
-export async function rotateSigningKey(db: Executor, keyRing: KeyRing, clock: Clock): Promise<string> {
+export async function rotateSigningKey(
+  db: Executor,
+  keyRing: KeyRing,
+  clock: Clock,
+): Promise<string> {
   const { publicKey, privateKey } = await generateKeyPair(TOKEN_ALGORITHM, {
     crv: 'Ed25519',
     extractable: true,
@@ -140,13 +166,21 @@ export async function rotateSigningKey(db: Executor, keyRing: KeyRing, clock: Cl
   const kid = randomBytes(12).toString('base64url');
   const now = clock.now().toISOString();
 
-  await db.updateTable('signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
+  await db
+    .updateTable('signing_keys')
+    .set({ retired_at: now })
+    .where('retired_at', 'is', null)
+    .execute();
   await db
     .insertInto('signing_keys')
     .values({
       kid,
       algorithm: TOKEN_ALGORITHM,
-      private_jwk: encryptField(keyRing, JSON.stringify(await exportJWK(privateKey)), PRIVATE_JWK_CONTEXT),
+      private_jwk: encryptField(
+        keyRing,
+        JSON.stringify(await exportJWK(privateKey)),
+        PRIVATE_JWK_CONTEXT,
+      ),
       public_jwk: JSON.stringify(await exportJWK(publicKey)),
       created_at: now,
       retired_at: null,

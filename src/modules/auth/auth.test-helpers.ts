@@ -1,0 +1,79 @@
+import type { LightMyRequestResponse } from 'fastify';
+
+import type { TestApp } from '../../../test/helpers/app.js';
+import type { AuditEventsTable, UsersTable } from '../../infra/db/schema.js';
+
+/** Shared by the identity suites: requests and database reads the tests repeat. */
+
+/**
+ * Settings for identity suites: they send hundreds of sign-ins and failures from one address on
+ * purpose, which per-address rate limits and sweep detection (tested on their own) would stop.
+ */
+export const IDENTITY_TEST_ENV: Readonly<Record<string, string>> = {
+  CHEFIA_RATE_LIMIT_DEFAULT: '1000000/60',
+  CHEFIA_RATE_LIMIT_AUTH: '1000000/60',
+  CHEFIA_RATE_LIMIT_PAYMENT: '1000000/60',
+  CHEFIA_RATE_LIMIT_REPORT: '1000000/60',
+  CHEFIA_BRUTE_FORCE_FAILURES: '1000',
+  CHEFIA_BRUTE_FORCE_ACCOUNTS: '100',
+};
+
+export interface LoginBody {
+  restaurant: string;
+  username: string;
+  password: string;
+  totp?: string;
+  recoveryCode?: string;
+  refreshTokenInCookie?: boolean;
+}
+
+export function postLogin(
+  t: TestApp,
+  body: LoginBody,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: body, headers });
+}
+
+export function getMe(t: TestApp, accessToken: string): Promise<LightMyRequestResponse> {
+  return t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(accessToken) });
+}
+
+export function postRefresh(t: TestApp, refreshToken: string): Promise<LightMyRequestResponse> {
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/refresh',
+    payload: { refreshToken },
+  });
+}
+
+export function bearer(accessToken: string): { authorization: string } {
+  return { authorization: `Bearer ${accessToken}` };
+}
+
+/** The stored row of a user, read around the API. */
+export async function userRow(t: TestApp, id: string): Promise<UsersTable> {
+  return t.context.database.kysely
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+}
+
+/** Audit entries matching every given field, oldest first. */
+export async function auditEntries(
+  t: TestApp,
+  match: { type?: string; action?: string; actorId?: string; resourceId?: string },
+): Promise<AuditEventsTable[]> {
+  let query = t.context.database.kysely.selectFrom('audit_events').selectAll();
+  if (match.type) query = query.where('event_type', '=', match.type);
+  if (match.action) query = query.where('action', '=', match.action);
+  if (match.actorId) query = query.where('actor_id', '=', match.actorId);
+  if (match.resourceId) query = query.where('resource_id', '=', match.resourceId);
+  return query.orderBy('occurred_at').orderBy('seq').execute();
+}
+
+/** The details column of an audit entry, parsed. */
+export function detailsOf(entry: AuditEventsTable): Record<string, unknown> {
+  return JSON.parse(entry.details) as Record<string, unknown>;
+}
