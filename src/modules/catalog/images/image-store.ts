@@ -75,11 +75,10 @@ export class ImageStore {
       throw new AppError('POS_ERR_INTERNAL');
     }
 
-    // eslint-disable-next-line security/detect-non-literal-fs-filename -- directory from config
     await mkdir(this.#directory, { recursive: true, mode: 0o700 });
 
     // 'wx' fails if the name exists, so a collision or a planted symlink is never written through.
-    // eslint-disable-next-line security/detect-non-literal-fs-filename -- name checked above
+
     await writeFile(join(this.#directory, name), bytes, { mode: 0o600, flag: 'wx' });
 
     return name;
@@ -94,7 +93,6 @@ export class ImageStore {
     // O_NOFOLLOW: a symlink placed in the directory is refused instead of followed elsewhere.
     const flags = constants.O_RDONLY | constants.O_NOFOLLOW;
     try {
-      // eslint-disable-next-line security/detect-non-literal-fs-filename -- name checked above
       const file = await open(join(this.#directory, name), flags);
       try {
         return await file.readFile();
@@ -118,7 +116,7 @@ export class ImageStore {
 
     try {
       // unlink on a symlink removes the link itself, never its target.
-      // eslint-disable-next-line security/detect-non-literal-fs-filename -- name checked above
+
       await unlink(join(this.#directory, name));
       return true;
     } catch (error) {
