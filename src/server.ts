@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 
 import { closeContext, createContext, type ContextOptions } from './app/bootstrap.js';
 import type { AppContext } from './app/context.js';
+import { recordServerLifecycle } from './audit/lifecycle.js';
 import type { AppConfig } from './config/config.js';
 import { buildApp, type App } from './http/app.js';
 import { startMetricsListener } from './infra/metrics/listener.js';
@@ -41,6 +42,7 @@ export async function startServer(
       ? await startMetricsListener(context.metrics, config.metrics.port)
       : null;
 
+    await recordServerLifecycle(context, 'start');
     context.logger.info({ origin }, 'chefia pos listening');
     return {
       app,
@@ -52,6 +54,7 @@ export async function startServer(
         redirectServer?.close();
         metricsServer?.close();
         await app.close();
+        await recordServerLifecycle(context, 'stop');
         await closeContext(context);
       },
     };

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 
+import { ALERT_RISK_THRESHOLD } from '../audit/events.js';
 import { AuditRecorder } from '../audit/recorder.js';
 import type { AppConfig } from '../config/config.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -7,6 +8,8 @@ import { randomId, type IdGenerator } from '../core/ids.js';
 import { openDatabase } from '../infra/db/database.js';
 import { migrateToLatest } from '../infra/db/migrate.js';
 import { createLogger, type Logger } from '../infra/logging/logger.js';
+import { AppMetrics, redisFallbackGauge } from '../infra/metrics/metrics.js';
+import { createAlerting, type AlertDeliveryOptions } from '../modules/alerts/alerting.js';
 import { createAuthServices } from '../security/authn/auth-services.js';
 import type { PasswordHasher } from '../security/passwords/index.js';
 import { loadDataKeyRing } from '../security/keys/data-key-ring.js';
@@ -21,6 +24,8 @@ export interface ContextOptions {
   migrate?: boolean;
   /** Password hashing; tests pass cheaper parameters. */
   passwordHasher?: PasswordHasher;
+  /** Alert webhook transport, resolver and poll interval; tests inject them. */
+  alertDelivery?: AlertDeliveryOptions;
 }
 
 /** Opens the database (migrating it), loads keys and connects to Redis when configured. */
@@ -38,15 +43,48 @@ export async function createContext(
     tls: config.database.tls,
     poolSize: config.database.poolSize,
     ...(config.database.url ? { url: config.database.url } : {}),
+    onConnectionError: (error) => {
+      logger.warn({ err: error }, 'database connection lost');
+    },
   });
   try {
     if (options.migrate !== false) await migrateToLatest(database);
     const keyRing = await loadDataKeyRing(database.kysely, keys.masterKey, clock);
-    const audit = new AuditRecorder({ database, clock, ids, ipHashKey: keys.ipHashKey });
+    const metrics = new AppMetrics({
+      alertThreshold: ALERT_RISK_THRESHOLD,
+      processMetrics: config.mode !== 'test',
+    });
+    const alerting = createAlerting(
+      { config, database, clock, ids, logger, metrics },
+      options.alertDelivery,
+    );
+    const audit = new AuditRecorder({
+      database,
+      clock,
+      ids,
+      ipHashKey: keys.ipHashKey,
+      alerts: alerting.sink,
+      observe: (entry) => metrics.observeAuditEntry(entry),
+    });
     const redis = config.redis.url ? connectRedis(config.redis.url, logger) : null;
-    const base = { config, logger, database, clock, ids, keys, keyRing, audit, redis };
+    metrics.registerGauge(redisFallbackGauge(redis));
+    const alerts = alerting.dispatcher;
+    const base = {
+      config,
+      logger,
+      database,
+      clock,
+      ids,
+      keys,
+      keyRing,
+      audit,
+      redis,
+      metrics,
+      alerts,
+    };
     const context = base as AppContext;
     context.auth = await createAuthServices(context, options.passwordHasher);
+    alerts?.start();
     return context;
   } catch (error) {
     await database.close();
@@ -57,6 +95,7 @@ export async function createContext(
 /** Releases the connections a context holds. */
 export async function closeContext(context: AppContext): Promise<void> {
   context.auth?.revocations.stop();
+  await context.alerts?.stop();
   context.redis?.disconnect();
   await context.database.close();
 }

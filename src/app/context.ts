@@ -6,6 +6,8 @@ import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Database } from '../infra/db/database.js';
 import type { Logger } from '../infra/logging/logger.js';
+import type { AppMetrics } from '../infra/metrics/metrics.js';
+import type { AlertDispatcher } from '../modules/alerts/dispatcher.js';
 import type { AuthServices } from '../security/authn/auth-services.js';
 import type { KeyRing } from '../security/crypto/index.js';
 import type { DerivedKeys } from '../security/keys/master-key.js';
@@ -26,4 +28,8 @@ export interface AppContext {
   /** Present when REDIS_URL is configured. */
   redis: Redis | null;
   auth: AuthServices;
+  /** Prometheus metrics of this process (its own registry). */
+  metrics: AppMetrics;
+  /** Delivers security alerts to the configured webhook; `null` when none is configured. */
+  alerts: AlertDispatcher | null;
 }

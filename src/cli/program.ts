@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 
+import { registerAuditCommands } from './commands/audit.js';
+import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerRestaurantCommands } from './commands/restaurant.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -17,5 +19,7 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerRestaurantCommands(program);
   registerUserCommands(program);
+  registerKeyCommands(program);
+  registerAuditCommands(program);
   return program;
 }

@@ -1,4 +1,5 @@
 import { isRole, type Role } from '../security/authz/permissions.js';
+import { readProtectionConfig, type ProtectionConfig } from '../security/protection/config.js';
 import {
   ConfigError,
   SettingReader,
@@ -39,6 +40,13 @@ export interface AppConfig {
     setupSecretTtlMinutes: number;
     approvalTtlSeconds: number;
   };
+  orders: { discountApprovalPercent: number };
+  payments: { cashWithdrawalApprovalCents: number; pixWebhookSecret?: string };
+  uploads: { maxImageBytes: number; maxImagePixels: number };
+  dataKeys: { reloadSeconds: number };
+  alerts: { webhookUrl?: string; webhookSecret?: string; allowPrivate: boolean };
+  metrics: { port?: number };
+  protection: ProtectionConfig;
 }
 
 export type SettingOverrides = Parameters<typeof readRawSettings>[1];
@@ -97,10 +105,33 @@ export function loadConfig(
       setupSecretTtlMinutes: settings.requiredInteger('CHEFIA_SETUP_SECRET_TTL_MINUTES'),
       approvalTtlSeconds: settings.requiredInteger('CHEFIA_APPROVAL_TTL_SECONDS'),
     },
+    orders: {
+      discountApprovalPercent: settings.requiredInteger('CHEFIA_DISCOUNT_APPROVAL_PERCENT'),
+    },
+    payments: {
+      cashWithdrawalApprovalCents: settings.requiredInteger(
+        'CHEFIA_CASH_WITHDRAWAL_APPROVAL_CENTS',
+      ),
+      ...optional('pixWebhookSecret', settings.string('CHEFIA_PIX_WEBHOOK_SECRET')),
+    },
+    uploads: {
+      maxImageBytes: settings.requiredInteger('CHEFIA_UPLOAD_MAX_IMAGE_BYTES'),
+      maxImagePixels: settings.requiredInteger('CHEFIA_UPLOAD_MAX_IMAGE_PIXELS'),
+    },
+    dataKeys: { reloadSeconds: settings.requiredInteger('CHEFIA_DATA_KEY_RELOAD_SECONDS') },
+    alerts: {
+      ...optional('webhookUrl', settings.string('CHEFIA_ALERT_WEBHOOK_URL')),
+      ...optional('webhookSecret', settings.string('CHEFIA_ALERT_WEBHOOK_SECRET')),
+      allowPrivate: settings.boolean('CHEFIA_ALERT_WEBHOOK_ALLOW_PRIVATE') ?? false,
+    },
+    metrics: { ...optional('port', settings.integer('CHEFIA_METRICS_PORT')) },
+    protection: readProtectionConfig(settings),
   };
 
   checkTransport(config);
   checkCorsOrigins(config.http.corsOrigins);
+  checkAlertWebhook(config.alerts, production);
+  checkPixWebhookSecret(config.payments.pixWebhookSecret, production);
   if (production) checkProduction(config, diagnosticsAllowed);
   return config;
 }
@@ -129,6 +160,34 @@ function checkTransport(config: AppConfig): void {
   if (Boolean(tls.certFile) !== Boolean(tls.keyFile)) {
     throw new ConfigError('CHEFIA_TLS_CERT_FILE and CHEFIA_TLS_KEY_FILE must be set together.');
   }
+  const publicOrigin = config.http.publicOrigin;
+  if (publicOrigin !== undefined && !isHttpsOrigin(publicOrigin)) {
+    throw new ConfigError('CHEFIA_PUBLIC_ORIGIN must be an https origin.');
+  }
+}
+
+function isHttpsOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The PIX webhook secret is optional (without it the webhook refuses every call), but when set it
+ * must be long enough that its HMAC cannot be guessed, and in production it must not look copied
+ * from an example.
+ */
+function checkPixWebhookSecret(configured: string | undefined, production: boolean): void {
+  if (configured === undefined) return;
+  if (configured.length < 32) {
+    throw new ConfigError('CHEFIA_PIX_WEBHOOK_SECRET must be at least 32 characters.');
+  }
+  if (production && PLACEHOLDER_PATTERN.test(configured)) {
+    throw new ConfigError('CHEFIA_PIX_WEBHOOK_SECRET looks like a placeholder; generate one.');
+  }
 }
 
 function checkCorsOrigins(origins: string[]): void {
@@ -142,6 +201,43 @@ function checkCorsOrigins(origins: string[]): void {
     if (parsed.origin !== origin) {
       throw new ConfigError('CHEFIA_CORS_ORIGINS must list bare origins (scheme, host, port).');
     }
+  }
+}
+
+/**
+ * Alerts leave the server only over HTTPS, signed with a secret long enough not to be guessed;
+ * production also refuses the placeholder text a copied example configuration carries.
+ */
+function checkAlertWebhook(alerts: AppConfig['alerts'], production: boolean): void {
+  if (!alerts.webhookUrl) {
+    if (alerts.webhookSecret) {
+      throw new ConfigError('CHEFIA_ALERT_WEBHOOK_SECRET is set without CHEFIA_ALERT_WEBHOOK_URL.');
+    }
+    return;
+  }
+
+  let url: URL;
+  try {
+    url = new URL(alerts.webhookUrl);
+  } catch {
+    throw new ConfigError('CHEFIA_ALERT_WEBHOOK_URL must be an absolute https URL.');
+  }
+  if (url.protocol !== 'https:') {
+    throw new ConfigError('CHEFIA_ALERT_WEBHOOK_URL must use https.');
+  }
+  if (url.username || url.password) {
+    throw new ConfigError('CHEFIA_ALERT_WEBHOOK_URL must not carry credentials.');
+  }
+
+  const secret = alerts.webhookSecret?.trim() ?? '';
+  if (!secret) {
+    throw new ConfigError('CHEFIA_ALERT_WEBHOOK_SECRET is required with CHEFIA_ALERT_WEBHOOK_URL.');
+  }
+  if (secret.length < 32) {
+    throw new ConfigError('CHEFIA_ALERT_WEBHOOK_SECRET must be at least 32 characters.');
+  }
+  if (production && PLACEHOLDER_PATTERN.test(secret)) {
+    throw new ConfigError('CHEFIA_ALERT_WEBHOOK_SECRET looks like a placeholder; generate one.');
   }
 }
 

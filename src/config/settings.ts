@@ -227,7 +227,7 @@ export const SETTINGS = define([
     default: 'false',
     description:
       'Also require upper case, lower case, digit and symbol, and at most 3 repeated ' +
-      'characters (the original guideline\'s rules) on top of length and strength.',
+      "characters (the original guideline's rules) on top of length and strength.",
   },
   {
     env: 'CHEFIA_SETUP_SECRET_TTL_MINUTES',
@@ -244,6 +244,183 @@ export const SETTINGS = define([
     min: 30,
     max: 600,
     description: 'Validity of a single-use manager approval.',
+  },
+  {
+    env: 'CHEFIA_RATE_LIMIT_DEFAULT',
+    type: 'string',
+    default: '100/60',
+    description:
+      'Requests per window (`N/SECONDS`) one client may make to ordinary routes; beyond it ' +
+      '429 with `Retry-After`. A client is its API key, else its user, else its address.',
+  },
+  {
+    env: 'CHEFIA_RATE_LIMIT_AUTH',
+    type: 'string',
+    default: '5/300',
+    description:
+      'Login, refresh, setup, password, MFA and manager-approval attempts per client address ' +
+      '(`N/SECONDS`), which slows password guessing. Raise it when many terminals share one ' +
+      'public address.',
+  },
+  {
+    env: 'CHEFIA_RATE_LIMIT_PAYMENT',
+    type: 'string',
+    default: '10/60',
+    description: 'Payment and refund requests per client (`N/SECONDS`).',
+  },
+  {
+    env: 'CHEFIA_RATE_LIMIT_REPORT',
+    type: 'string',
+    default: '5/60',
+    description:
+      'Report requests per client (`N/SECONDS`), which keeps heavy queries from starving ' +
+      'the order path.',
+  },
+  {
+    env: 'CHEFIA_THREAT_BLOCK_THRESHOLD',
+    type: 'integer',
+    default: '3',
+    min: 1,
+    max: 100,
+    description:
+      'Injection, XSS or path-traversal probes from one address within ' +
+      'CHEFIA_THREAT_WINDOW_MINUTES that get it blocked. Every probe is refused and audited.',
+  },
+  {
+    env: 'CHEFIA_THREAT_WINDOW_MINUTES',
+    type: 'integer',
+    default: '10',
+    min: 1,
+    max: 1440,
+    description:
+      'Window over which probes and failed sign-ins of one address are counted; older ones ' +
+      'no longer count.',
+  },
+  {
+    env: 'CHEFIA_IP_BLOCK_MINUTES',
+    type: 'integer',
+    default: '15',
+    min: 1,
+    max: 10080,
+    description:
+      'How long an automatically blocked address is refused (403), and the default for a ' +
+      'manual block.',
+  },
+  {
+    env: 'CHEFIA_BRUTE_FORCE_FAILURES',
+    type: 'integer',
+    default: '20',
+    min: 3,
+    max: 1000,
+    description:
+      'Failed logins, manager approvals or API keys from one address within the window that ' +
+      'block it, when they name at least CHEFIA_BRUTE_FORCE_ACCOUNTS accounts.',
+  },
+  {
+    env: 'CHEFIA_BRUTE_FORCE_ACCOUNTS',
+    type: 'integer',
+    default: '5',
+    min: 1,
+    max: 100,
+    description:
+      'Distinct accounts an address must fail on to be blocked as a credential sweep; failures ' +
+      'on one account are left to its lockout.',
+  },
+  {
+    env: 'CHEFIA_DISCOUNT_APPROVAL_PERCENT',
+    type: 'integer',
+    default: '10',
+    min: 0,
+    max: 100,
+    description:
+      'Largest discount, as a percent of the order subtotal, that staff without ' +
+      '`order.cancel` may give alone; above it a manager approval is required.',
+  },
+  {
+    env: 'CHEFIA_CASH_WITHDRAWAL_APPROVAL_CENTS',
+    type: 'integer',
+    default: '20000',
+    min: 0,
+    max: 100000000,
+    description:
+      'Largest cash withdrawal (in cents) a drawer operator who is not a manager may take ' +
+      'alone; above it a manager approval is required.',
+  },
+  {
+    env: 'CHEFIA_PIX_WEBHOOK_SECRET',
+    type: 'string',
+    secret: true,
+    description:
+      'Shared HMAC secret (at least 32 characters) that authenticates PIX provider webhooks. ' +
+      'Unset: `POST /api/v1/webhooks/pix` refuses every call and PIX charges are confirmed by ' +
+      'the cashier instead.',
+  },
+  {
+    env: 'CHEFIA_UPLOAD_MAX_IMAGE_BYTES',
+    type: 'integer',
+    default: '10485760',
+    min: 1024,
+    max: 52428800,
+    description:
+      'Largest product image upload, in bytes (10 MB by default); the upload stream is cut ' +
+      'and answered 413 at this size, before anything is decoded.',
+  },
+  {
+    env: 'CHEFIA_UPLOAD_MAX_IMAGE_PIXELS',
+    type: 'integer',
+    default: '25000000',
+    min: 1,
+    max: 100000000,
+    description:
+      'Largest width x height of a product image. Bigger images are refused before decoding, ' +
+      'which protects memory from decompression bombs.',
+  },
+  {
+    env: 'CHEFIA_DATA_KEY_RELOAD_SECONDS',
+    type: 'integer',
+    default: '30',
+    min: 5,
+    max: 3600,
+    description:
+      'How often a running server re-reads the data-encryption key ring, so a key added by ' +
+      '`chefia keys rotate-data-key` encrypts new writes everywhere. The rotation waits twice ' +
+      'this long before re-encrypting.',
+  },
+  {
+    env: 'CHEFIA_ALERT_WEBHOOK_URL',
+    type: 'string',
+    description:
+      'HTTPS endpoint that receives security alerts (audit events with risk above 7), signed ' +
+      'with CHEFIA_ALERT_WEBHOOK_SECRET. Loopback, private, link-local, metadata, multicast and ' +
+      'unspecified addresses are refused, after resolving the host name. Unset: alerts are only ' +
+      'stored.',
+  },
+  {
+    env: 'CHEFIA_ALERT_WEBHOOK_SECRET',
+    type: 'string',
+    secret: true,
+    description:
+      'Shared secret (at least 32 characters) for the `X-Chefia-Signature` HMAC on alert ' +
+      'deliveries, so the receiver can reject forged alerts. Required with the webhook URL; ' +
+      'placeholder text is refused in production.',
+  },
+  {
+    env: 'CHEFIA_ALERT_WEBHOOK_ALLOW_PRIVATE',
+    type: 'boolean',
+    default: 'false',
+    description:
+      'Explicit opt-in to deliver alerts to a loopback, private or link-local address (an ' +
+      'on-premises receiver). Cloud metadata, multicast and unspecified addresses stay refused.',
+  },
+  {
+    env: 'CHEFIA_METRICS_PORT',
+    type: 'integer',
+    min: 1,
+    max: 65535,
+    description:
+      'Optional second listener serving only `GET /metrics` without a token, bound to ' +
+      '127.0.0.1, for a local Prometheus scraper. Unset: metrics are served only at ' +
+      '`/metrics` on the API port to a principal holding `system.config`.',
   },
 ] as const);
 

@@ -6,7 +6,10 @@ import { AppError, ERROR_CATALOG } from './errors.js';
 
 const docs = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
 const documented = new Map(
-  [...docs.matchAll(/^\|\s*`(POS_ERR_[A-Z_]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [m[1], Number(m[2])]),
+  [...docs.matchAll(/^\|\s*`(POS_ERR_[A-Z_]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [
+    m[1],
+    Number(m[2]),
+  ]),
 );
 
 describe('error catalog', () => {

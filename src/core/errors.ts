@@ -29,6 +29,35 @@ export const ERROR_CATALOG = {
   POS_ERR_NOT_FOUND: { status: 404, message: 'The resource was not found.' },
   POS_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed here.' },
   POS_ERR_CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },
+  POS_ERR_ORDER_CLOSED: { status: 409, message: 'The order is paid or cancelled.' },
+  POS_ERR_ORDER_HAS_PAYMENTS: {
+    status: 409,
+    message: 'An order with captured payments must be refunded first.',
+  },
+  POS_ERR_INVALID_TRANSITION: {
+    status: 409,
+    message: 'The status change is not allowed from the current status.',
+  },
+  POS_ERR_PRODUCT_UNAVAILABLE: {
+    status: 409,
+    message: 'A product is unavailable or does not exist.',
+  },
+  POS_ERR_CASHIER_SESSION_REQUIRED: {
+    status: 409,
+    message: 'An open cash drawer session of the operator is required.',
+  },
+  POS_ERR_AMOUNT_EXCEEDS_BALANCE: {
+    status: 409,
+    message: 'The amount exceeds what remains to be paid, refunded or withdrawn.',
+  },
+  POS_ERR_IDEMPOTENCY_IN_PROGRESS: {
+    status: 409,
+    message: 'A request with this idempotency key is still being processed.',
+  },
+  POS_ERR_IDEMPOTENCY_MISMATCH: {
+    status: 422,
+    message: 'This idempotency key was already used with a different request.',
+  },
   POS_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   POS_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type is not supported.' },
   POS_ERR_UNPROCESSABLE: { status: 422, message: 'The request cannot be processed.' },

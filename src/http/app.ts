@@ -13,8 +13,11 @@ import Fastify, {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
 import type { AppContext } from '../app/context.js';
+import { installMetrics } from '../infra/metrics/http.js';
 import { registerModules } from '../modules/index.js';
 import { installAuthentication } from '../security/authn/authenticate.js';
+import { installCardDataGuard } from '../security/cards/card-data-guard.js';
+import { installProtection, type ProtectionOptions } from '../security/protection/install.js';
 import { installDocs } from './docs.js';
 import { installErrorHandler } from './error-handler.js';
 import { installNotFoundHandler } from './not-found.js';
@@ -35,6 +38,8 @@ export type App = FastifyInstance<
 export interface BuildAppOptions {
   /** TLS options for the HTTPS listener; omitted for plain HTTP on loopback and in tests. */
   https?: HttpsServerOptions;
+  /** Rate limiting and intrusion detection are on unless a benchmark turns them off. */
+  protection?: ProtectionOptions;
 }
 
 /**
@@ -66,7 +71,10 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   enforceRouteDeclarations(app);
   await installSecurityHeaders(app, config.http.corsOrigins);
   await app.register(cookie);
+  await installProtection(app, context, options.protection);
   installAuthentication(app, context);
+  installCardDataGuard(app, context);
+  installMetrics(app, context.metrics);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       { req: request, res: reply, responseTimeMs: Math.round(reply.elapsedTime) },

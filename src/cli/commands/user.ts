@@ -12,7 +12,9 @@ import { withContext, type GlobalFlags } from '../run.js';
 async function readPasswordFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export function registerUserCommands(program: Command): void {
@@ -27,7 +29,12 @@ export function registerUserCommands(program: Command): void {
     .option('--display-name <name>', 'name shown in the terminals')
     .requiredOption('--password-stdin', 'read the password from standard input')
     .action(
-      async (flags: { restaurant: string; username: string; role: string; displayName?: string }) => {
+      async (flags: {
+        restaurant: string;
+        username: string;
+        role: string;
+        displayName?: string;
+      }) => {
         const role = flags.role;
         if (!isRole(role)) throw new ConfigError('--role must be one of the six roles.');
         const password = await readPasswordFromStdin();
@@ -40,12 +47,19 @@ export function registerUserCommands(program: Command): void {
               context,
               tx,
               restaurant,
-              { username: flags.username, displayName: flags.displayName ?? flags.username, role, password },
+              {
+                username: flags.username,
+                displayName: flags.displayName ?? flags.username,
+                role,
+                password,
+              },
               { actor: SYSTEM_ACTOR, temporaryPassword: false },
             );
           }),
         );
-        console.log(JSON.stringify({ id: created.id, username: created.username, role: created.role }));
+        console.log(
+          JSON.stringify({ id: created.id, username: created.username, role: created.role }),
+        );
       },
     );
 }
