@@ -7,6 +7,7 @@ import {
   jwtVerify,
   type JWTPayload,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
@@ -48,12 +49,29 @@ export interface IssueInput {
 }
 
 const KID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Tolerated clock skew between the servers that issue and verify tokens, in seconds. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+/** Tokens whose verification is remembered; about one per active terminal. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+interface Verified {
+  kid: string;
+  claims: AccessClaims;
+}
 
 /** Issues and verifies access tokens: EdDSA only, with `kid`, issuer, audience and type checked. */
 export class AccessTokenService {
   readonly #keys: SigningKeyStore;
   readonly #clock: Clock;
   readonly ttlSeconds: number;
+  /**
+   * Signature checks already done, by the exact token text. An EdDSA verification is the
+   * largest single cost of an authenticated read, and a terminal sends the same token for its
+   * whole 15-minute life. Only a token that passed every check is kept; a hit still requires its
+   * key to verify and its expiry to lie ahead, and revocation is checked per request by the
+   * caller, so remembering changes nothing about which tokens are accepted.
+   */
+  readonly #verified = new LRUCache<string, Verified>({ max: VERIFIED_CACHE_SIZE });
 
   constructor(options: { keys: SigningKeyStore; clock: Clock; ttlSeconds: number }) {
     this.#keys = options.keys;
@@ -92,6 +110,15 @@ export class AccessTokenService {
   async verify(token: string): Promise<AccessClaims> {
     const unauthenticated = () => new AppError('POS_ERR_UNAUTHENTICATED');
 
+    const remembered = this.#verified.get(token);
+    if (remembered) {
+      const nowSeconds = this.#clock.now().getTime() / 1000;
+      const live = remembered.claims.exp + CLOCK_TOLERANCE_SECONDS > nowSeconds;
+      if (live && (await this.#keys.verificationKey(remembered.kid))) return remembered.claims;
+      this.#verified.delete(token);
+      throw unauthenticated();
+    }
+
     let kid: unknown;
     try {
       kid = decodeProtectedHeader(token).kid;
@@ -110,14 +137,16 @@ export class AccessTokenService {
         issuer: ISSUER,
         audience: AUDIENCE,
         currentDate: this.#clock.now(),
-        clockTolerance: 5,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['jti', 'iat', 'exp', 'sub'],
       }));
     } catch (error) {
       if (error instanceof joseErrors.JOSEError) throw unauthenticated();
       throw error;
     }
-    return toClaims(payload) ?? throwError(unauthenticated());
+    const claims = toClaims(payload) ?? throwError(unauthenticated());
+    this.#verified.set(token, { kid, claims });
+    return claims;
   }
 }
 
