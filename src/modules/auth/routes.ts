@@ -130,7 +130,7 @@ export async function authRoutes(app: App, context: AppContext): Promise<void> {
     async (request, reply) => {
       const principal = principalOf(request);
       const { id } = request.params;
-      await revokeOwnedSession(context, principal.restaurantId, principal.id, id);
+      await revokeOwnedSession(context, principal, id, sourceOf(request));
       return reply.code(204).send();
     },
   );

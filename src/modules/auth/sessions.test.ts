@@ -200,6 +200,10 @@ describe.each(testDialects())('sessions (%s)', (dialect) => {
       expect((await getMe(t, other.accessToken)).statusCode).toBe(401);
       expect((await postRefresh(t, other.refreshToken)).statusCode).toBe(401);
       expect((await getMe(t, user.accessToken)).statusCode).toBe(200);
+      const entries = await auditEntries(t, { type: 'logout', actorId: user.id });
+      expect(entries.map((entry) => [entry.action, entry.resource_id])).toEqual([
+        ['auth.session_revoke', otherId],
+      ]);
     });
 
     it("answers 404 for another user's session and leaves it alone", async () => {

@@ -5,6 +5,7 @@ import type { Executor } from '../../infra/db/database.js';
 import type { AuthSessionsTable } from '../../infra/db/schema.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import { trustedRestaurantId, type RestaurantId } from '../../infra/db/tenant.js';
+import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import { hashToken, randomToken } from '../../security/crypto/index.js';
 import type { UserRow } from '../users/repository.js';
 import { UsersRepository } from '../users/repository.js';
@@ -221,12 +222,14 @@ export async function listSessions(
  * Revokes one session of `userId` in `restaurantId`. Another user's or restaurant's session id
  * answers 404, as if it did not exist.
  */
+/** Ends one of the caller's own sessions (a lost or shared terminal): a logout, audited as one. */
 export async function revokeOwnedSession(
   context: AppContext,
-  restaurantId: RestaurantId,
-  userId: string,
+  principal: Principal,
   sessionId: string,
+  source: RequestSource,
 ): Promise<void> {
+  const { restaurantId, id: userId } = principal;
   await inTransaction(context.database, async (tx) => {
     const session = await tx
       .selectFrom('auth_sessions')
@@ -238,6 +241,15 @@ export async function revokeOwnedSession(
       .executeTakeFirst();
     if (!session) throw notFound();
     await revokeSession(context, tx, session.id, 'user_revoked');
+    await context.audit.record(tx, {
+      type: 'logout',
+      action: 'auth.session_revoke',
+      outcome: 'success',
+      restaurantId,
+      actor: actorOf(principal),
+      source,
+      resource: { type: 'session', id: session.id },
+    });
   });
 }
 
