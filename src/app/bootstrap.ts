@@ -63,6 +63,7 @@ export async function createContext(
       clock,
       ids,
       ipHashKey: keys.ipHashKey,
+      chainKey: keys.auditChainKey,
       alerts: alerting.sink,
       observe: (entry) => metrics.observeAuditEntry(entry),
     });

@@ -34,6 +34,7 @@ function harness(t: TestApp) {
   const db = t.context.database.kysely;
   return {
     db,
+    chainKey: t.context.keys.auditChainKey,
     async recordAt(at: string, restaurantId: string | null, count: number) {
       t.clock.set(at);
       for (let i = 0; i < count; i += 1) {
@@ -151,7 +152,8 @@ describe.each(testDialects())('audit archive on %s', (dialect) => {
       // Every exported line is the stored row, whose hash can be recomputed offline.
       expect(exported).toHaveLength(5);
       expect(exported.filter((e) => e.chain_id === restaurantId)).toEqual(before.slice(0, 3));
-      for (const { hash, ...rest } of exported) expect(entryHash(rest)).toBe(hash);
+      for (const { hash, ...rest } of exported)
+        expect(entryHash(t.context.keys.auditChainKey, rest)).toBe(hash);
 
       const anchors = await h.db
         .selectFrom('audit_archives')
@@ -181,13 +183,13 @@ describe.each(testDialects())('audit archive on %s', (dialect) => {
         manifestSha256: result?.manifestSha256,
         before: '2024-03-01T00:00:00.000Z',
       });
-      expect(await verifyChain(h.db, restaurantId)).toEqual({
+      expect(await verifyChain(h.db, h.chainKey, restaurantId)).toEqual({
         chainId: restaurantId,
         ok: true,
         checked: 4,
         firstBreak: null,
       });
-      expect((await verifyChain(h.db, SYSTEM_CHAIN)).ok).toBe(true);
+      expect((await verifyChain(h.db, h.chainKey, SYSTEM_CHAIN)).ok).toBe(true);
     });
 
     it('archives again from the previous anchor, and the rest still verifies', async () => {
@@ -201,7 +203,10 @@ describe.each(testDialects())('audit archive on %s', (dialect) => {
       expect(chain).toMatchObject({ fromSeq: 4, throughSeq: 5, entryCount: 2 });
       expect(chain?.previousHash).toBe(firstAnchor?.anchorHash);
       expect((await h.entries(restaurantId)).map((e) => e.seq)).toEqual([6, 7, 8]);
-      expect(await verifyChain(h.db, restaurantId)).toMatchObject({ ok: true, checked: 3 });
+      expect(await verifyChain(h.db, h.chainKey, restaurantId)).toMatchObject({
+        ok: true,
+        checked: 3,
+      });
     });
 
     it('refuses to overwrite an existing archive file', async () => {

@@ -23,6 +23,7 @@ const PAGE_SIZE = 1000;
 
 export interface ArchiveDeps {
   database: Database;
+  keys: { auditChainKey: Buffer };
   clock: Clock;
   ids: IdGenerator;
   audit: AuditRecorder;
@@ -97,7 +98,12 @@ export async function archiveAuditTrail(
   const plan = await planArchive(db, before);
   if (plan.length === 0) return null;
 
-  const { sha256, chains } = await exportEntries(db, plan, `${options.out}.partial`);
+  const { sha256, chains } = await exportEntries(
+    db,
+    deps.keys.auditChainKey,
+    plan,
+    `${options.out}.partial`,
+  );
   const manifest: ArchiveManifest = {
     format: MANIFEST_FORMAT,
     version: 1,
@@ -168,6 +174,7 @@ async function planArchive(db: Executor, before: string): Promise<PlannedChain[]
 /** Writes the planned ranges as JSON lines, checking each link on the way. */
 async function exportEntries(
   db: Executor,
+  chainKey: Buffer,
   plan: PlannedChain[],
   file: string,
 ): Promise<{ sha256: string; chains: ArchivedChain[] }> {
@@ -191,7 +198,7 @@ async function exportEntries(
         if (page.length === 0) throw brokenChain();
 
         for (const entry of page) {
-          if (!followsFrom(entry, expectedSeq, previousHash)) throw brokenChain();
+          if (!followsFrom(chainKey, entry, expectedSeq, previousHash)) throw brokenChain();
           previousHash = entry.hash;
           expectedSeq += 1;
         }
@@ -218,9 +225,16 @@ async function exportEntries(
   return { sha256: hash.digest('hex'), chains };
 }
 
-function followsFrom(entry: AuditEventsTable, seq: number, previousHash: string): boolean {
+function followsFrom(
+  chainKey: Buffer,
+  entry: AuditEventsTable,
+  seq: number,
+  previousHash: string,
+): boolean {
   const { hash, ...rest } = entry;
-  return entry.seq === seq && entry.prev_hash === previousHash && entryHash(rest) === hash;
+  return (
+    entry.seq === seq && entry.prev_hash === previousHash && entryHash(chainKey, rest) === hash
+  );
 }
 
 const brokenChain = () =>

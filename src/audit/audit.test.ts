@@ -7,7 +7,7 @@ import { buildTestApp, type TestApp } from '../../test/helpers/app.js';
 import { testDialects } from '../../test/helpers/database.js';
 import type { DialectName } from '../infra/db/database.js';
 import { inTransaction } from '../infra/db/transaction.js';
-import { GENESIS_HASH } from './chain.js';
+import { GENESIS_HASH, entryHash } from './chain.js';
 import { riskScore, type AuditEventInput } from './events.js';
 import { anonymizeIp, hashIp } from './ip.js';
 import { SYSTEM_CHAIN } from './recorder.js';
@@ -44,7 +44,7 @@ function auditTrail(t: TestApp) {
         .where('chain_id', '=', chainId)
         .orderBy('seq')
         .execute(),
-    verify: (chainId: string) => verifyChain(db, chainId),
+    verify: (chainId: string) => verifyChain(db, t.context.keys.auditChainKey, chainId),
     /** A new chain of `length` entries under a fresh restaurant id. */
     async chain(length: number): Promise<string> {
       const restaurantId = randomUUID();
@@ -286,6 +286,46 @@ describe.each(testDialects())('audit trail on %s', (dialect) => {
         checked: 1,
         firstBreak: { seq: 2, entryId: target.id, reason: 'hash_mismatch' },
       });
+    });
+
+    it('detects an edit re-chained by someone without the chain key, and only the key makes it pass', async () => {
+      const chainId = await trail.chain(4);
+      const db = t.context.database.kysely;
+
+      /** Rewrites entry 2 and recomputes every later link and the head under `key`. */
+      const rechain = async (key: Buffer, toRole: string) => {
+        let previous = (await entryAt(chainId, 1)).hash;
+        for (const entry of (await trail.entries(chainId)).filter((e) => e.seq >= 2)) {
+          // entryHash reads the hashed fields only, so the stale `hash` can ride along.
+          const edited = {
+            ...entry,
+            prev_hash: previous,
+            details:
+              entry.seq === 2 ? `{"fromRole":"cashier","toRole":"${toRole}"}` : entry.details,
+          };
+          previous = entryHash(key, edited);
+          await db
+            .updateTable('audit_events')
+            .set({ details: edited.details, prev_hash: edited.prev_hash, hash: previous })
+            .where('id', '=', entry.id)
+            .execute();
+        }
+        await db
+          .updateTable('audit_chain_heads')
+          .set({ last_hash: previous })
+          .where('chain_id', '=', chainId)
+          .execute();
+      };
+
+      await rechain(randomBytes(32), 'admin');
+      expect(await trail.verify(chainId)).toMatchObject({
+        ok: false,
+        firstBreak: { seq: 2, reason: 'hash_mismatch' },
+      });
+
+      // The same rewrite under the real key verifies: the key, not the hashing, is the defence.
+      await rechain(t.context.keys.auditChainKey, 'admin');
+      expect(await trail.verify(chainId)).toMatchObject({ ok: true, checked: 4 });
     });
 
     it('names the place of a deleted middle entry', async () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 import type { AuditEventsTable } from '../infra/db/schema.js';
 
@@ -9,10 +9,12 @@ export const GENESIS_HASH = '0'.repeat(64);
 type HashedFields = Omit<AuditEventsTable, 'hash'>;
 
 /**
- * SHA-256 over the previous entry's hash and this entry's fields. Any edit, deletion, insertion
- * or reordering changes some entry's expected hash, which is what verification looks for.
+ * HMAC-SHA-256, under a key derived from the master key, over the previous entry's hash and this
+ * entry's fields. Any edit, deletion, insertion or reordering changes some entry's expected hash,
+ * which is what verification looks for; the key means that someone who can write to the
+ * database, but does not hold the master key, cannot recompute the chain to hide a change.
  */
-export function entryHash(entry: HashedFields): string {
+export function entryHash(key: Buffer, entry: HashedFields): string {
   const canonical = JSON.stringify([
     entry.id,
     entry.chain_id,
@@ -33,7 +35,11 @@ export function entryHash(entry: HashedFields): string {
     entry.risk_score,
     entry.details,
   ]);
-  return createHash('sha256').update(entry.prev_hash).update('\n').update(canonical).digest('hex');
+  return createHmac('sha256', key)
+    .update(entry.prev_hash)
+    .update('\n')
+    .update(canonical)
+    .digest('hex');
 }
 
 /** Serializes details with sorted keys so the same details always hash the same. */

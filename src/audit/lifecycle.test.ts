@@ -8,6 +8,7 @@ import { testMasterKey } from '../../test/helpers/app.js';
 import { loadConfig } from '../config/index.js';
 import { openDatabase } from '../infra/db/database.js';
 import { createLogger } from '../infra/logging/logger.js';
+import { loadMasterKey } from '../security/keys/master-key.js';
 import { startServer } from '../server.js';
 import { SYSTEM_CHAIN } from './recorder.js';
 import { verifyChain } from './verify.js';
@@ -40,7 +41,9 @@ describe('server lifecycle in the audit trail', () => {
         ['system.start', 'system'],
         ['system.stop', 'system'],
       ]);
-      expect((await verifyChain(database.kysely, SYSTEM_CHAIN)).ok).toBe(true);
+      expect(
+        (await verifyChain(database.kysely, loadMasterKey(config).auditChainKey, SYSTEM_CHAIN)).ok,
+      ).toBe(true);
     } finally {
       await database.close();
     }

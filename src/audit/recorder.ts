@@ -23,6 +23,8 @@ export interface AuditRecorderDeps {
   ids: IdGenerator;
   /** Key for the correlating hash of client addresses. */
   ipHashKey: Buffer;
+  /** Key of the hash chain (`entryHash`). */
+  chainKey: Buffer;
   /** Where entries above the alert threshold raise their alert. */
   alerts?: AlertSink;
   /** Told about every entry written (metrics); must not throw. */
@@ -67,7 +69,7 @@ export class AuditRecorder {
       details: canonicalDetails(allowedDetails(event.action, event.details ?? {})),
       prev_hash: head.last_hash,
     };
-    const entry = { ...unhashed, hash: entryHash(unhashed) };
+    const entry = { ...unhashed, hash: entryHash(this.#deps.chainKey, unhashed) };
 
     await tx.insertInto('audit_events').values(entry).execute();
     await tx

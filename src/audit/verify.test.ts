@@ -48,10 +48,10 @@ describe.each(testDialects())('chain verification on %s', (dialect) => {
       const forged = { ...template, id: randomUUID(), seq: 4, prev_hash: lastHash };
       await db
         .insertInto('audit_events')
-        .values({ ...forged, hash: entryHash(forged) })
+        .values({ ...forged, hash: entryHash(t.context.keys.auditChainKey, forged) })
         .execute();
 
-      expect(await verifyChain(db, chainId)).toEqual({
+      expect(await verifyChain(db, t.context.keys.auditChainKey, chainId)).toEqual({
         chainId,
         ok: false,
         checked: 3,
@@ -65,7 +65,7 @@ describe.each(testDialects())('chain verification on %s', (dialect) => {
 
       await db.deleteFrom('audit_chain_heads').where('chain_id', '=', chainId).execute();
 
-      expect(await verifyChain(db, chainId)).toMatchObject({
+      expect(await verifyChain(db, t.context.keys.auditChainKey, chainId)).toMatchObject({
         ok: false,
         firstBreak: { reason: 'head_mismatch' },
       });
@@ -73,7 +73,9 @@ describe.each(testDialects())('chain verification on %s', (dialect) => {
   });
 
   it('reports an unknown chain as empty and intact', async () => {
-    expect(await verifyChain(t.context.database.kysely, randomUUID())).toMatchObject({
+    expect(
+      await verifyChain(t.context.database.kysely, t.context.keys.auditChainKey, randomUUID()),
+    ).toMatchObject({
       ok: true,
       checked: 0,
     });

@@ -33,10 +33,14 @@ const MAX_RESTARTS = 2;
  * walk); instead it reads the head first and walks only up to it, so entries appended meanwhile
  * cannot look like a break, and it walks again when an archive moved the anchor under it.
  */
-export async function verifyChain(db: Executor, chainId: string): Promise<ChainVerification> {
+export async function verifyChain(
+  db: Executor,
+  chainKey: Buffer,
+  chainId: string,
+): Promise<ChainVerification> {
   for (let restarts = 0; ; restarts += 1) {
     const anchor = await latestAnchor(db, chainId);
-    const result = await walkChain(db, chainId, anchor);
+    const result = await walkChain(db, chainKey, chainId, anchor);
     if (result.ok || restarts >= MAX_RESTARTS) return result;
 
     const now = await latestAnchor(db, chainId);
@@ -46,6 +50,7 @@ export async function verifyChain(db: Executor, chainId: string): Promise<ChainV
 
 async function walkChain(
   db: Executor,
+  chainKey: Buffer,
   chainId: string,
   anchor: Anchor | undefined,
 ): Promise<ChainVerification> {
@@ -82,7 +87,7 @@ async function walkChain(
       const { hash, ...rest } = entry;
       // Chain hashes are public values, not secrets: a plain comparison leaks nothing.
       // eslint-disable-next-line security/detect-possible-timing-attacks
-      if (entryHash(rest) !== hash) return failure('hash_mismatch');
+      if (entryHash(chainKey, rest) !== hash) return failure('hash_mismatch');
 
       previousHash = hash;
       expectedSeq += 1;

@@ -79,7 +79,8 @@ async function verifyChains(
   }
 
   const results: ChainVerification[] = [];
-  for (const chainId of chainIds) results.push(await verifyChain(db, chainId));
+  for (const chainId of chainIds)
+    results.push(await verifyChain(db, context.keys.auditChainKey, chainId));
   const broken = results.filter((result) => !result.ok).length;
 
   await inTransaction(context.database, (tx) =>

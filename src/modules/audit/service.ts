@@ -78,7 +78,11 @@ export async function verifyAuditTrail(
   principal: Principal,
   source: Source,
 ): Promise<ChainVerification> {
-  const result = await verifyChain(context.database.kysely, principal.restaurantId);
+  const result = await verifyChain(
+    context.database.kysely,
+    context.keys.auditChainKey,
+    principal.restaurantId,
+  );
   const broken = result.firstBreak;
 
   await inTransaction(context.database, (tx) =>

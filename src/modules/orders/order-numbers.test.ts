@@ -44,6 +44,9 @@ describe.each(testDialects())('order numbers under concurrency (%s)', (dialect) 
       .where('restaurant_id', '=', f.restaurant.id)
       .executeTakeFirstOrThrow();
     expect(Number(counter.last_number)).toBe(50);
-    expect((await verifyChain(t.context.database.kysely, f.restaurant.id)).ok).toBe(true);
+    expect(
+      (await verifyChain(t.context.database.kysely, t.context.keys.auditChainKey, f.restaurant.id))
+        .ok,
+    ).toBe(true);
   });
 });

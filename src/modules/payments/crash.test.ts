@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENEROUS_RATE_LIMITS } from '../../../test/helpers/app.js';
 import { STAFF_PASSWORD } from '../../../test/helpers/auth.js';
 import { verifyChain } from '../../audit/verify.js';
+import { loadConfig } from '../../config/index.js';
 import { openDatabase, type Database } from '../../infra/db/database.js';
+import { loadMasterKey } from '../../security/keys/master-key.js';
 
 /*
  * The real server as a child process, killed with SIGKILL in the middle of a burst of payments
@@ -370,10 +372,11 @@ describe('crash safety of payments and refunds', () => {
           .filter((id) => id !== undefined);
         expect(refundAudits.sort()).toEqual([...refundIds].sort());
 
-        const chain = await verifyChain(db.kysely, restaurantId);
+        const { auditChainKey } = loadMasterKey(loadConfig(env));
+        const chain = await verifyChain(db.kysely, auditChainKey, restaurantId);
         expect(chain).toMatchObject({ ok: true, firstBreak: null });
         expect(chain.checked).toBe(audit.length - systemEntries);
-        expect((await verifyChain(db.kysely, 'system')).ok).toBe(true);
+        expect((await verifyChain(db.kysely, auditChainKey, 'system')).ok).toBe(true);
       });
     },
   );

@@ -16,6 +16,8 @@ export interface DerivedKeys {
   blindIndexKey: Buffer;
   /** Keys the correlating hash of client addresses in the audit trail. */
   ipHashKey: Buffer;
+  /** Keys the audit trail's hash chain, so rows rewritten in the database cannot re-chain. */
+  auditChainKey: Buffer;
 }
 
 /**
@@ -29,6 +31,7 @@ export function loadMasterKey(config: AppConfig, logger?: Logger): DerivedKeys {
     masterKey,
     blindIndexKey: deriveBlindIndexKey(masterKey),
     ipHashKey: hkdfSha256(masterKey, Buffer.alloc(0), 'chefia/audit-ip-hash/v1', 32),
+    auditChainKey: hkdfSha256(masterKey, Buffer.alloc(0), 'chefia/audit-chain/v1', 32),
   };
 }
 
