@@ -14,6 +14,7 @@ export const DETAIL_ALLOW_LIST: Readonly<Record<string, readonly string[]>> = {
   'auth.login': ['reason', 'mfa', 'enrolmentPending', 'rehashed'],
   'auth.lockout': ['failures', 'lockedMinutes'],
   'auth.logout': [],
+  'auth.session_revoke': [],
   'auth.refresh_reuse': [],
   'auth.password_change': ['reason'],
   'auth.mfa.enable': [],
