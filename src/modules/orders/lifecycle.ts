@@ -6,15 +6,16 @@ import type { RestaurantId } from '../../infra/db/tenant.js';
 import { actorOf, type Principal, type RequestSource } from '../../security/authz/principal.js';
 import type { KitchenEventBus } from '../kitchen/event-bus.js';
 import { cancelTicketsOfOrder } from '../kitchen/service.js';
-import { hasAnyPayment, lockOrder, publishAll } from './order-changes.js';
+import { hasAnyPayment, holdsMoney, lockOrder, publishAll } from './order-changes.js';
 import { assertTransition } from './order-state.js';
 import { restock } from './pricing.js';
 import type { OrderItemRow } from './repository.js';
 import { toOrderView, type OrderView } from './views.js';
 
 /**
- * Cancels a live order with a reason (`order.cancel`). An order with captured money, or with a
- * payment still pending that could capture, must be refunded or settled first. Its unfinished
+ * Cancels a live order with a reason (`order.cancel`). An order with captured money not yet
+ * refunded in full, or with a payment still pending that could capture, must be refunded or
+ * settled first. Its unfinished
  * kitchen tickets are withdrawn and its tracked stock returned.
  */
 export async function cancelOrder(
@@ -29,7 +30,7 @@ export async function cancelOrder(
     const { orders, order, items } = await lockOrder(context, tx, principal.restaurantId, orderId);
     assertTransition(order.status, 'cancelled', principal);
     if (Number(order.paid_cents) !== 0) throw new AppError('POS_ERR_ORDER_HAS_PAYMENTS');
-    if (await hasAnyPayment(tx, principal.restaurantId, order.id, ['captured', 'pending'])) {
+    if (await holdsMoney(tx, principal.restaurantId, order.id)) {
       throw new AppError('POS_ERR_ORDER_HAS_PAYMENTS');
     }
 

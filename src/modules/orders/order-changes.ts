@@ -95,6 +95,32 @@ export async function hasAnyPayment(
   return (await query.executeTakeFirst()) !== undefined;
 }
 
+/**
+ * True while a payment of the order still holds money: a pending charge that could capture, or a
+ * captured payment not refunded in full. A fully refunded payment no longer stands in the way of
+ * cancelling.
+ */
+export async function holdsMoney(
+  tx: Executor,
+  restaurantId: RestaurantId,
+  orderId: string,
+): Promise<boolean> {
+  const payment = await tx
+    .selectFrom('payments')
+    .select('id')
+    .where('restaurant_id', '=', restaurantId)
+    .where('order_id', '=', orderId)
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'pending'),
+        eb.and([eb('status', '=', 'captured'), eb('refunded_cents', '<', eb.ref('amount_cents'))]),
+      ]),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return payment !== undefined;
+}
+
 /** Hands committed kitchen events to the live displays. */
 export function publishAll(
   bus: KitchenEventBus,

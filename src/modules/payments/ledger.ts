@@ -69,15 +69,20 @@ export async function creditOrder(
   return { ...order, ...next };
 }
 
-/** Takes a refund off the order, reopening a paid order whose balance is no longer covered. */
+/**
+ * Takes a refund off the order, reopening a paid order whose balance is no longer covered. The
+ * move back to `served` goes through the state machine too, with the refunding actor.
+ */
 export async function debitOrder(
   payments: PaymentsRepository,
   order: OrderRow,
   amountCents: number,
   now: string,
+  actor: TransitionActor,
 ): Promise<OrderRow> {
   const paid = order.paid_cents - amountCents;
   const reopened = order.status === 'paid' && paid < order.total_cents;
+  if (reopened) assertTransition(order.status, 'served', actor);
   const next = {
     paid_cents: paid,
     status: reopened ? ('served' as const) : order.status,

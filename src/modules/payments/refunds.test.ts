@@ -83,6 +83,30 @@ describe.each(testDialects())('refunds (%s)', (dialect) => {
     expect(again.json().order).toMatchObject({ status: 'paid', paidCents: 5_000 });
   });
 
+  it('lets an order be cancelled once its payment is refunded in full, and not before', async () => {
+    const { orderId, paymentId } = await cardPayment(6_000);
+    const cancel = () =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/orders/${orderId}/cancel`,
+        headers: manager.headers,
+        payload: { reason: 'cliente desistiu' },
+      });
+
+    await refund(t, manager, paymentId, { amountCents: 2_000, reason: 'parcial' });
+    const partly = await cancel();
+    expect(partly.statusCode).toBe(409);
+    expect(partly.json().code).toBe('POS_ERR_ORDER_HAS_PAYMENTS');
+    expect(await orderRow(t, orderId)).toMatchObject({ status: 'served', paid_cents: 4_000 });
+
+    await refund(t, manager, paymentId, { amountCents: 4_000, reason: 'restante' });
+    const refunded = await cancel();
+
+    expect(refunded.statusCode).toBe(200);
+    expect(refunded.json()).toMatchObject({ id: orderId, status: 'cancelled' });
+    expect(await orderRow(t, orderId)).toMatchObject({ status: 'cancelled', paid_cents: 0 });
+  });
+
   it('audits a refund with a risk score that raises an alert', async () => {
     const { paymentId } = await cardPayment(3_000);
 

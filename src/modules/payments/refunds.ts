@@ -1,6 +1,7 @@
 import type { AppContext } from '../../app/context.js';
 import { AppError, conflict, notFound } from '../../core/errors.js';
 import type { Executor } from '../../infra/db/database.js';
+import type { Permission } from '../../security/authz/permissions.js';
 import {
   actorOf,
   hasPermission,
@@ -9,6 +10,7 @@ import {
 } from '../../security/authz/principal.js';
 import { consumeApproval } from '../auth/approvals.js';
 import { requireOpenSession } from '../cashier/service.js';
+import type { TransitionActor } from '../orders/order-state.js';
 import { debitOrder, orderBalance } from './ledger.js';
 import { PaymentsRepository } from './repository.js';
 import type { RefundBody, RefundView } from './schemas.js';
@@ -76,7 +78,14 @@ export async function refundPayment(
   if (!(await payments.addRefunded(payment, input.amountCents, now))) {
     throw conflict('The payment changed while the refund was written; retry.');
   }
-  const after = await debitOrder(payments, order, input.amountCents, now);
+  // A manager approval stands in for `payment.refund` for this one refund, transition included.
+  const actor: TransitionActor = approvedBy
+    ? {
+        role: principal.role,
+        permissions: new Set<Permission>([...principal.permissions, 'payment.refund']),
+      }
+    : principal;
+  const after = await debitOrder(payments, order, input.amountCents, now, actor);
   const refunded = payment.refunded_cents + input.amountCents;
 
   await context.audit.record(tx, {
