@@ -1,0 +1,108 @@
+import { createServer } from 'node:net';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { redisAvailable, testDialects } from '../../../test/helpers/database.js';
+
+/** A loopback port nothing listens on: bound by the system, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port was bound');
+  return address.port;
+}
+
+/** Waits (up to a few seconds) for the app's Redis client to finish connecting. */
+async function redisReady(t: TestApp): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (t.context.redis?.status !== 'ready' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Text a readiness answer must never carry: connection details or driver error messages. */
+const INTERNALS = /127\.0\.0\.1|localhost|postgres|redis:\/\/|chefia_test|destroyed|ECONN|Error/i;
+
+describe('health', () => {
+  describe('liveness', () => {
+    let t: TestApp;
+
+    beforeAll(async () => {
+      t = await buildTestApp();
+    });
+    afterAll(() => t.close());
+
+    it('answers 200 without a check of its dependencies', async () => {
+      const response = await t.app.inject({ method: 'GET', url: '/health/live' });
+
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({ status: 'ok' });
+    });
+  });
+
+  describe.each(testDialects())('readiness (%s)', (dialect) => {
+    it('answers 200 reporting the database', async () => {
+      const t = await buildTestApp({ dialect });
+      try {
+        const response = await t.app.inject({ method: 'GET', url: '/health/ready' });
+
+        expect(response.statusCode).toBe(200);
+        expect(response.json()).toEqual({ status: 'ok', checks: { database: 'ok' } });
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('answers 503 naming only the failed check once the database is closed', async () => {
+      const t = await buildTestApp({ dialect });
+      try {
+        await t.context.database.close();
+
+        const response = await t.app.inject({ method: 'GET', url: '/health/ready' });
+
+        expect(response.statusCode).toBe(503);
+        expect(response.json()).toEqual({ status: 'unavailable', checks: { database: 'failed' } });
+        expect(response.body).not.toMatch(INTERNALS);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it.runIf(redisAvailable())('answers 200 reporting Redis when it is configured', async () => {
+      const t = await buildTestApp({ dialect, redis: true });
+      try {
+        await redisReady(t);
+
+        const response = await t.app.inject({ method: 'GET', url: '/health/ready' });
+
+        expect(response.statusCode).toBe(200);
+        expect(response.json()).toEqual({
+          status: 'ok',
+          checks: { database: 'ok', redis: 'ok' },
+        });
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('answers 503 when the configured Redis cannot be reached', async () => {
+      const redisUrl = `redis://127.0.0.1:${await closedPort()}`;
+      const t = await buildTestApp({ dialect, env: { REDIS_URL: redisUrl } });
+      try {
+        const response = await t.app.inject({ method: 'GET', url: '/health/ready' });
+
+        expect(response.statusCode).toBe(503);
+        expect(response.json()).toEqual({
+          status: 'unavailable',
+          checks: { database: 'ok', redis: 'failed' },
+        });
+        expect(response.body).not.toMatch(INTERNALS);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+});
