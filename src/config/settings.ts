@@ -306,6 +306,8 @@ export const SETTINGS = define([
       'How long an automatically blocked address is refused (403), and the default for a ' +
       'manual block.',
   },
+  // With the default auth limit (5/300) a sweep gets its 5 guesses through and is blocked at its
+  // 15th refused attempt: a source that tried five accounts and then ignores 429s is sweeping.
   {
     env: 'CHEFIA_BRUTE_FORCE_FAILURES',
     type: 'integer',
@@ -314,7 +316,8 @@ export const SETTINGS = define([
     max: 1000,
     description:
       'Failed logins, manager approvals or API keys from one address within the window that ' +
-      'block it, when they name at least CHEFIA_BRUTE_FORCE_ACCOUNTS accounts.',
+      'block it, when they name at least CHEFIA_BRUTE_FORCE_ACCOUNTS accounts. Sign-ins the ' +
+      'auth rate limit refuses (429) count too: at its default too few reach the password check.',
   },
   {
     env: 'CHEFIA_BRUTE_FORCE_ACCOUNTS',

@@ -2,8 +2,10 @@ import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
-import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
+import { seedRestaurant, seedUser, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { SETTINGS, type SettingDefinition } from '../../config/settings.js';
+import type { Restaurant } from '../../modules/restaurants/repository.js';
 import { intrusionState } from './state.js';
 
 const closed = { additionalProperties: false } as const;
@@ -280,5 +282,97 @@ describe.each(testDialects())('intrusion detection over HTTP (%s)', (dialect) =>
     } finally {
       await restarted.close();
     }
+  });
+});
+
+/** Every rate limit at its production default, instead of the fixture's generous ones. */
+const PRODUCTION_RATE_LIMITS: Record<string, string> = Object.fromEntries(
+  (SETTINGS as readonly SettingDefinition[])
+    .filter((setting) => setting.env.startsWith('CHEFIA_RATE_LIMIT_'))
+    .map((setting) => [setting.env, setting.default ?? '']),
+);
+
+describe('credential sweeps under the production rate limits (issue 6)', () => {
+  let t: TestApp;
+  let restaurant: Restaurant;
+
+  beforeAll(async () => {
+    t = await buildTestApp({ env: PRODUCTION_RATE_LIMITS });
+    restaurant = await seedRestaurant(t);
+  });
+  afterAll(() => t.close());
+
+  const login = (remoteAddress: string, username: string, password = 'not-the-password-1') =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      remoteAddress,
+      payload: { restaurant: restaurant.slug, username, password },
+    });
+
+  it('runs with the auth limit of SPEC 5.4', () => {
+    expect(PRODUCTION_RATE_LIMITS).toMatchObject({ CHEFIA_RATE_LIMIT_AUTH: '5/300' });
+  });
+
+  it('blocks a source that cycles through usernames and keeps going past its 429s', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      statuses.push((await login('203.0.113.120', `guess${i}`)).statusCode);
+    }
+
+    // Only five guesses reach the password check; the refused attempts complete the sweep.
+    expect(statuses).toEqual([...Array<number>(5).fill(401), ...Array<number>(15).fill(429)]);
+    const blocked = await login('203.0.113.120', 'guess20');
+    expect(blocked.statusCode).toBe(403);
+    expect(blocked.json()).toEqual({
+      statusCode: 403,
+      code: 'POS_ERR_IP_BLOCKED',
+      error: 'Forbidden',
+      message: 'Requests from this source are blocked.',
+    });
+    const live = await t.app.inject({
+      method: 'GET',
+      url: '/health/live',
+      remoteAddress: '203.0.113.120',
+    });
+    expect(live.statusCode).toBe(403);
+    expect(live.json().code).toBe('POS_ERR_IP_BLOCKED');
+
+    const [block] = await t.context.database.kysely
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'ip.block')
+      .where('ip_prefix', '=', '203.0.113.0/24')
+      .execute();
+    expect(JSON.parse(block!.details)).toEqual({
+      reason: 'brute_force',
+      minutes: 15,
+      failures: 20,
+      accounts: 5,
+    });
+  });
+
+  it('still serves a different address, whose staff sign in as usual', async () => {
+    const cashier = await seedUser(t, restaurant, 'cashier');
+
+    const response = await login('203.0.113.121', cashier.username, cashier.password);
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toHaveProperty('accessToken');
+  });
+
+  it('leaves one user retrying their own account through the 429s to the lockout', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i += 1) {
+      statuses.push((await login('203.0.113.122', 'forgetful')).statusCode);
+    }
+
+    expect(statuses).toEqual([...Array<number>(5).fill(401), ...Array<number>(20).fill(429)]);
+    const live = await t.app.inject({
+      method: 'GET',
+      url: '/health/live',
+      remoteAddress: '203.0.113.122',
+    });
+    expect(live.statusCode).toBe(200);
   });
 });

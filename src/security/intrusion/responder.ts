@@ -19,7 +19,7 @@ export interface IntrusionSettings {
   threatThreshold: number;
   windowMinutes: number;
   blockMinutes: number;
-  /** Failed credential checks within the window that block the source ... */
+  /** Failed credential checks and throttled sign-ins within the window that block the source ... */
   bruteForceFailures: number;
   /** ... when they name at least this many distinct accounts. */
   bruteForceAccounts: number;
@@ -93,6 +93,23 @@ export class IntrusionResponder {
    * failures are the account lockout's business, many accounts from one source is a sweep.
    */
   async credentialFailed(request: FastifyRequest, account: string): Promise<void> {
+    await this.#countSignInAttempt(request, account);
+  }
+
+  /**
+   * Counts a sign-in the auth rate limit refused (429) as a failed attempt of its source. With
+   * SPEC 5.4's auth limit (5 per 300 s per address) about ten attempts in the default ten-minute
+   * window ever reach the credential check, half the failures that block, so on failures alone
+   * no sweep would ever be blocked; a source that keeps pushing past the limit is that sweep.
+   * The limit refuses before the body is read, so the attempt names no account: the
+   * distinct-account condition still rests on real credential failures, and one user retrying
+   * their own account through the 429s is left to its lockout.
+   */
+  async signInThrottled(request: FastifyRequest): Promise<void> {
+    await this.#countSignInAttempt(request, undefined);
+  }
+
+  async #countSignInAttempt(request: FastifyRequest, account: string | undefined): Promise<void> {
     if (this.#settings.enabled === false) return;
     const address = clientAddress(request);
     const { events, distinctTags } = this.#failures.record(address, account);

@@ -67,7 +67,8 @@ const UNSCANNED_PREFIXES = ['/health/', '/docs'];
  * 2. `preParsing`, after authentication: per-class, per-client rate limits (429);
  * 3. `preValidation`, once the body is parsed: injection, XSS and traversal probes answer 400,
  *    are audited and count towards blocking their source;
- * 4. `onError`: failed sign-ins count towards blocking a source that sweeps many accounts.
+ * 4. `onError`: failed sign-ins, and sign-ins the auth rate limit refused, count towards
+ *    blocking a source that sweeps many accounts.
  * Call it before `installAuthentication` and before any route is registered.
  */
 export async function installProtection(
@@ -78,7 +79,12 @@ export async function installProtection(
   const { config, logger } = context;
   const local = new MemoryWindowCounter(context.clock);
   const counter: WindowCounter = context.redis
-    ? new FallbackWindowCounter({ redis: context.redis, local, logger })
+    ? new FallbackWindowCounter({
+        redis: context.redis,
+        local,
+        logger,
+        onFallback: () => context.metrics.rateLimitFallbacks.inc(),
+      })
     : local;
   const rateLimitEnabled = options.rateLimit !== false;
   const intrusionDetectionEnabled = options.intrusionDetection !== false;
@@ -133,12 +139,16 @@ function installIntrusionDetection(app: FastifyInstance, intrusion: IntrusionRes
   });
 
   app.addHook('onError', async (request, _reply, error) => {
-    if (!(error instanceof AppError) || error.code !== 'POS_ERR_UNAUTHENTICATED') return;
+    if (!(error instanceof AppError)) return;
     const accountOf = CREDENTIAL_ROUTES.get(`${request.method} ${request.routeOptions.url ?? ''}`);
     if (!accountOf) return;
 
     try {
-      await intrusion.credentialFailed(request, accountOf(request));
+      if (error.code === 'POS_ERR_UNAUTHENTICATED') {
+        await intrusion.credentialFailed(request, accountOf(request));
+      } else if (error.code === 'POS_ERR_RATE_LIMITED') {
+        await intrusion.signInThrottled(request);
+      }
     } catch (failure) {
       request.log.error({ err: failure }, 'failed sign-in could not be counted');
     }
