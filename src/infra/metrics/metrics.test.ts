@@ -22,6 +22,7 @@ const METRIC_NAMES = [
   'chefia_alert_deliveries_total',
   'chefia_alert_outbox_pending',
   'chefia_redis_fallback',
+  'chefia_rate_limit_fallbacks_total',
 ];
 
 /** The value of one sample in Prometheus text, or 0 when the series does not exist yet. */

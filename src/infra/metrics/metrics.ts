@@ -64,6 +64,12 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  readonly rateLimitFallbacks = new Counter({
+    name: 'chefia_rate_limit_fallbacks_total',
+    help: 'Times the rate limiter lost Redis and fell back to per-process counters.',
+    registers: [this.registry],
+  });
+
   readonly blocked = new Counter({
     name: 'chefia_blocked_requests_total',
     help: 'Requests refused because their source address is blocked (POS_ERR_IP_BLOCKED).',

@@ -5,7 +5,12 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
+import { captureLogs } from '../../../test/helpers/logs.js';
 import { rateLimitState } from './state.js';
+
+const FALLBACK_WARNING = 'rate limiting fell back to local counters: redis unavailable';
+const RECOVERY_NOTICE = 'rate limiting counts in redis again';
 
 /**
  * Two processes sharing one Redis, which this suite starts, kills and restarts itself on a spare
@@ -47,6 +52,17 @@ async function stopRedis(redis: ChildProcess): Promise<void> {
   await once(redis, 'exit');
 }
 
+/** The value of one unlabelled sample in Prometheus text, or NaN when it is missing. */
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : Number.NaN;
+}
+
+/** How many captured log lines carry exactly this message. */
+function logged(lines: string[], message: string): number {
+  return lines.filter((line) => (JSON.parse(line) as { msg?: string }).msg === message).length;
+}
+
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (!condition()) {
@@ -67,6 +83,9 @@ describe.skipIf(!available)('rate limits shared through Redis, and its outage', 
   let redis: ChildProcess;
   let a: TestApp;
   let b: TestApp;
+  let admin: SignedInUser;
+  const logsOfA = captureLogs();
+  const logsOfB = captureLogs();
 
   beforeAll(async () => {
     port = await sparePort();
@@ -77,10 +96,11 @@ describe.skipIf(!available)('rate limits shared through Redis, and its outage', 
         app.get('/api/v1/test/open', { config: { access: { public: true } } }, async () => ({}));
       },
     };
-    a = await buildTestApp(options);
-    b = await buildTestApp(options);
+    a = await buildTestApp({ ...options, logger: logsOfA.logger });
+    b = await buildTestApp({ ...options, logger: logsOfB.logger });
     await until(() => a.context.redis?.status === 'ready', 'app A reaches redis');
     await until(() => b.context.redis?.status === 'ready', 'app B reaches redis');
+    admin = await signIn(a, await seedRestaurant(a), 'admin');
   }, 60_000);
   afterAll(async () => {
     await a?.close();
@@ -90,6 +110,12 @@ describe.skipIf(!available)('rate limits shared through Redis, and its outage', 
 
   const hit = (app: TestApp, remoteAddress: string) =>
     app.app.inject({ method: 'GET', url: '/api/v1/test/open', remoteAddress });
+  /** App A's metrics as the operator's scraper reads them (one request of the admin's budget). */
+  const scrapeA = async () => {
+    const response = await a.app.inject({ method: 'GET', url: '/metrics', headers: admin.headers });
+    expect(response.statusCode).toBe(200);
+    return response.body;
+  };
 
   /** Alternates between the two apps and returns the status codes. */
   async function alternate(remoteAddress: string, count: number): Promise<number[]> {
@@ -106,6 +132,10 @@ describe.skipIf(!available)('rate limits shared through Redis, and its outage', 
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
     expect(statuses.slice(10)).toEqual([429, 429]);
     expect(rateLimitState().redisFallback).toBe(false);
+    const metrics = await scrapeA();
+    expect(sample(metrics, 'chefia_redis_fallback')).toBe(0);
+    expect(sample(metrics, 'chefia_rate_limit_fallbacks_total')).toBe(0);
+    expect(logged(logsOfA.lines, FALLBACK_WARNING)).toBe(0);
   });
 
   it('keeps limiting, locally and without errors, while Redis is down', async () => {
@@ -126,6 +156,18 @@ describe.skipIf(!available)('rate limits shared through Redis, and its outage', 
     expect(rateLimitState().fallbackEvents).toBeGreaterThanOrEqual(eventsBefore + 2);
   });
 
+  it('shows the outage in /metrics and logs it once, however many requests it serves', async () => {
+    const metrics = await scrapeA();
+
+    expect(sample(metrics, 'chefia_redis_fallback')).toBe(1);
+    expect(sample(metrics, 'chefia_rate_limit_fallbacks_total')).toBe(1);
+    // Each process served a dozen limited requests (and A a scrape) during the outage.
+    expect(logged(logsOfA.lines, FALLBACK_WARNING)).toBe(1);
+    expect(logged(logsOfB.lines, FALLBACK_WARNING)).toBe(1);
+    const [warning] = logsOfA.lines.filter((line) => line.includes(FALLBACK_WARNING));
+    expect(JSON.parse(warning!)).toMatchObject({ level: 40 });
+  });
+
   it('shares the counters again once Redis is back', async () => {
     redis = await startRedis(port);
     await until(() => a.context.redis?.status === 'ready', 'app A reconnects');
@@ -136,5 +178,14 @@ describe.skipIf(!available)('rate limits shared through Redis, and its outage', 
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
     expect(statuses.slice(10)).toEqual([429, 429]);
     expect(rateLimitState().redisFallback).toBe(false);
+
+    const metrics = await scrapeA();
+    expect(sample(metrics, 'chefia_redis_fallback')).toBe(0);
+    // A counter: the outage stays counted after it ends.
+    expect(sample(metrics, 'chefia_rate_limit_fallbacks_total')).toBe(1);
+    for (const logs of [logsOfA, logsOfB]) {
+      expect(logged(logs.lines, FALLBACK_WARNING)).toBe(1);
+      expect(logged(logs.lines, RECOVERY_NOTICE)).toBe(1);
+    }
   }, 30_000);
 });

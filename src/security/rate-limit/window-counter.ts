@@ -124,6 +124,7 @@ export class FallbackWindowCounter implements WindowCounter {
   readonly #local: MemoryWindowCounter;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
+  readonly #onFallback: () => void;
   #fallback = false;
 
   constructor(options: {
@@ -131,12 +132,15 @@ export class FallbackWindowCounter implements WindowCounter {
     local: MemoryWindowCounter;
     logger: Logger;
     timeoutMs?: number;
+    /** Called once per outage, when counting moves to local memory (the metrics' counter). */
+    onFallback?: () => void;
   }) {
     this.#redis = options.redis;
     this.#remote = new RedisWindowCounter(options.redis);
     this.#local = options.local;
     this.#logger = options.logger;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
+    this.#onFallback = options.onFallback ?? (() => {});
   }
 
   /** True while requests are counted locally. */
@@ -169,6 +173,7 @@ export class FallbackWindowCounter implements WindowCounter {
     this.#fallback = active;
     markFallback(this, active);
     if (active) {
+      this.#onFallback();
       this.#logger.warn('rate limiting fell back to local counters: redis unavailable');
     } else {
       this.#logger.info('rate limiting counts in redis again');
