@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
@@ -502,5 +504,42 @@ describe('payment rate class', () => {
     expect(answers.slice(0, 10).every((answer) => answer.statusCode === 201)).toBe(true);
     expect(answers[10]!.statusCode).toBe(429);
     expect(answers[10]!.json().code).toBe('POS_ERR_RATE_LIMITED');
+  });
+
+  it('counts PIX confirmation and cancellation in the same budget as taking payments', async () => {
+    const restaurant = await seedRestaurant(t);
+    const cashier = await signIn(t, restaurant, 'cashier');
+    const id = await seedOrder(t, restaurant, cashier.id, { totalCents: 100_000 });
+    const settle = (action: 'confirm' | 'cancel') =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/payments/${randomUUID()}/${action}`,
+        headers: cashier.headers,
+      });
+
+    for (let attempt = 0; attempt < 4; attempt++) {
+      expect((await settle('confirm')).statusCode).toBe(404);
+      expect((await settle('cancel')).statusCode).toBe(404);
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const payment = await pay(t, cashier, id, {
+        method: 'credit',
+        amountCents: 100,
+        card: TERMINAL_CARD,
+      });
+      expect(payment.statusCode).toBe(201);
+    }
+
+    for (const action of ['confirm', 'cancel'] as const) {
+      const limited = await settle(action);
+      expect(limited.statusCode, action).toBe(429);
+      expect(limited.json()).toMatchObject({ statusCode: 429, code: 'POS_ERR_RATE_LIMITED' });
+    }
+    const listed = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/payments',
+      headers: cashier.headers,
+    });
+    expect(listed.statusCode).toBe(200);
   });
 });
