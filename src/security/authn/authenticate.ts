@@ -2,11 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import type { AppContext } from '../../app/context.js';
 import { AppError } from '../../core/errors.js';
+import { inTransaction } from '../../infra/db/transaction.js';
 import { trustedRestaurantId } from '../../infra/db/tenant.js';
 import { ROLE_PERMISSIONS } from '../authz/permissions.js';
 import { recordDenial } from '../authz/denials.js';
 import { sourceOf, type Principal } from '../authz/principal.js';
-import type { AccessClaims } from '../tokens/access-tokens.js';
+import { TokenRejectedError, type AccessClaims } from '../tokens/access-tokens.js';
 
 /**
  * Turns one kind of credential into a principal. Returns `null` when the request does not carry
@@ -28,15 +29,15 @@ export function bearerAuthenticator(context: AppContext): Authenticator {
     if (header === undefined) return null;
 
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
-    if (!match?.[1]) throw new AppError('POS_ERR_UNAUTHENTICATED');
+    if (!match?.[1]) return refuseToken(context, request, new TokenRejectedError('malformed'));
 
-    const claims = await context.auth.tokens.verify(match[1]);
+    const claims = await verifyOrRefuse(context, request, match[1]);
     const { revocations } = context.auth;
     if (
       revocations.isRevoked('token', claims.jti) ||
       revocations.isRevoked('session', claims.sid)
     ) {
-      throw new AppError('POS_ERR_UNAUTHENTICATED');
+      return refuseToken(context, request, new TokenRejectedError('revoked', claims));
     }
 
     request.accessClaims = claims;
@@ -51,6 +52,50 @@ export function bearerAuthenticator(context: AppContext): Authenticator {
       sessionId: claims.sid,
     };
   };
+}
+
+async function verifyOrRefuse(
+  context: AppContext,
+  request: FastifyRequest,
+  token: string,
+): Promise<AccessClaims> {
+  try {
+    return await context.auth.tokens.verify(token);
+  } catch (error) {
+    if (error instanceof TokenRejectedError) return refuseToken(context, request, error);
+    throw error;
+  }
+}
+
+/**
+ * Refuses a bearer token: an invalid access attempt (PCI DSS 10.2.1.4), audited with a fixed
+ * reason and never any part of the token. A token whose signature was ours (expired, revoked)
+ * is recorded against its user and restaurant; any other belongs to no one we can trust, so it
+ * goes to the system chain. This runs only on failure, and spends the source's default-class
+ * budget first, so a flood of bad tokens is answered 429 without a write per request. Not the
+ * auth class: a terminal presenting its expired token before refreshing is routine, and must
+ * not use up the budget of the refresh that follows.
+ */
+async function refuseToken(
+  context: AppContext,
+  request: FastifyRequest,
+  rejection: TokenRejectedError,
+): Promise<never> {
+  await request.server.protection.limiter.consume(request, 'default');
+
+  const { claims } = rejection;
+  await inTransaction(context.database, (tx) =>
+    context.audit.record(tx, {
+      type: 'login_failure',
+      action: 'auth.token_rejected',
+      outcome: 'failure',
+      restaurantId: claims?.rid ?? null,
+      actor: claims ? { type: 'user', id: claims.sub, role: claims.role } : { type: 'anonymous' },
+      source: sourceOf(request),
+      details: { reason: rejection.reason },
+    }),
+  );
+  throw rejection;
 }
 
 /**

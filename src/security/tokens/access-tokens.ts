@@ -48,6 +48,28 @@ export interface IssueInput {
   customerId: string | null;
 }
 
+/**
+ * Why a presented access token was refused, for the audit trail only: the client always gets the
+ * same 401. `malformed` is a header that is not a bearer JWT; `invalid` covers every token whose
+ * signature, key, algorithm or claims do not hold; `revoked` is a logged-out or ended session.
+ */
+export type TokenRejection = 'malformed' | 'invalid' | 'expired' | 'revoked';
+
+/**
+ * The generic authentication error, carrying why the token was refused and, only when the
+ * signature was ours (an expired or revoked token), whose token it was.
+ */
+export class TokenRejectedError extends AppError {
+  readonly reason: TokenRejection;
+  readonly claims: AccessClaims | null;
+
+  constructor(reason: TokenRejection, claims: AccessClaims | null = null) {
+    super('POS_ERR_UNAUTHENTICATED');
+    this.reason = reason;
+    this.claims = claims;
+  }
+}
+
 const KID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Tolerated clock skew between the servers that issue and verify tokens, in seconds. */
 const CLOCK_TOLERANCE_SECONDS = 5;
@@ -103,12 +125,12 @@ export class AccessTokenService {
   }
 
   /**
-   * Verifies a token and returns its claims, or throws the one generic authentication error.
-   * The algorithm is fixed by us, never taken from the header; the key is looked up by `kid`
-   * among our own keys only.
+   * Verifies a token and returns its claims, or throws the one generic authentication error
+   * (a `TokenRejectedError`). The algorithm is fixed by us, never taken from the header; the key
+   * is looked up by `kid` among our own keys only.
    */
   async verify(token: string): Promise<AccessClaims> {
-    const unauthenticated = () => new AppError('POS_ERR_UNAUTHENTICATED');
+    const unauthenticated = () => new TokenRejectedError('invalid');
 
     const remembered = this.#verified.get(token);
     if (remembered) {
@@ -116,7 +138,7 @@ export class AccessTokenService {
       const live = remembered.claims.exp + CLOCK_TOLERANCE_SECONDS > nowSeconds;
       if (live && (await this.#keys.verificationKey(remembered.kid))) return remembered.claims;
       this.#verified.delete(token);
-      throw unauthenticated();
+      throw live ? unauthenticated() : new TokenRejectedError('expired', remembered.claims);
     }
 
     let kid: unknown;
@@ -141,6 +163,10 @@ export class AccessTokenService {
         requiredClaims: ['jti', 'iat', 'exp', 'sub'],
       }));
     } catch (error) {
+      // jose checks the signature before the claims, so an expired token's claims are ours.
+      if (error instanceof joseErrors.JWTExpired) {
+        throw new TokenRejectedError('expired', toClaims(error.payload));
+      }
       if (error instanceof joseErrors.JOSEError) throw unauthenticated();
       throw error;
     }
