@@ -11,15 +11,17 @@ import { scrubString } from '../infra/logging/scrub.js';
  */
 export const DETAIL_ALLOW_LIST: Readonly<Record<string, readonly string[]>> = {
   // Identity: sign-in, sessions and second factor.
-  'auth.login': ['reason', 'mfa', 'enrolmentPending', 'rehashed'],
+  'auth.login': ['reason', 'mfa', 'mfaFactor', 'enrolmentPending', 'rehashed'],
   'auth.lockout': ['failures', 'lockedMinutes'],
   'auth.logout': [],
   'auth.session_revoke': [],
   'auth.refresh_reuse': [],
   'auth.password_change': ['reason'],
   'auth.mfa.enable': [],
+  'auth.mfa.reset': ['wasEnrolled', 'sessionsRevoked'],
   'auth.approval': ['reason', 'approverId'],
   'auth.approval_grant': ['approvalId', 'requestedBy', 'maxAmountCents'],
+  'auth.token_rejected': ['reason'],
   'authz.deny': ['permission'],
 
   // Users and restaurants.

@@ -168,6 +168,7 @@ async function settleAttempt(
 
   const session = await createSession(context, tx, user, origin);
   const pending = enrolmentPending(context, user);
+  const factor = secondFactor === 'totp' || secondFactor === 'recovery_code' ? secondFactor : null;
 
   await context.audit.record(tx, {
     type: 'login_success',
@@ -178,7 +179,9 @@ async function settleAttempt(
     source,
     resource: { type: 'session', id: session.sessionId },
     details: {
-      mfa: secondFactor === 'verified',
+      mfa: factor !== null,
+      // A recovery-code login is worth telling apart: the user has lost their authenticator.
+      ...(factor ? { mfaFactor: factor } : {}),
       enrolmentPending: pending,
       rehashed: check.upgradedHash !== null,
     },

@@ -10,6 +10,7 @@ import {
   IDENTITY_TEST_ENV,
   auditEntries,
   bearer,
+  detailsOf,
   postLogin,
   userRow,
 } from './auth.test-helpers.js';
@@ -213,6 +214,24 @@ describe.each(testDialects())('second factor (%s)', (dialect) => {
       .where('used_at', 'is not', null)
       .execute();
     expect(used).toHaveLength(2);
+  });
+
+  it('tells a recovery-code login from a TOTP one in the audit trail, without the code', async () => {
+    const admin = await enrolledAdmin();
+    const [code] = admin.recoveryCodes;
+
+    expect((await login(admin, { recoveryCode: code })).statusCode).toBe(200);
+    expect((await login(admin, { totp: nextTotp(t, admin.secret) })).statusCode).toBe(200);
+
+    const logins = await auditEntries(t, { type: 'login_success', actorId: admin.id });
+    expect(logins.map(detailsOf)).toEqual([
+      { mfa: false, enrolmentPending: true, rehashed: false },
+      { mfa: true, mfaFactor: 'recovery_code', enrolmentPending: false, rehashed: false },
+      { mfa: true, mfaFactor: 'totp', enrolmentPending: false, rehashed: false },
+    ]);
+    const stored = JSON.stringify(logins);
+    expect(stored).not.toContain(code);
+    expect(stored).not.toContain(code!.replace('-', ''));
   });
 
   it('refuses to replace an enrolled factor', async () => {

@@ -13,11 +13,12 @@ const MFA_SECRET_CONTEXT = 'users.mfa_secret';
 const RECOVERY_CODE_COUNT = 10;
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
-export type SecondFactorResult = 'not_enrolled' | 'verified' | 'missing' | 'invalid';
+/** The factor that was accepted (`totp`, `recovery_code`), or why none was. */
+export type SecondFactorResult = 'not_enrolled' | 'totp' | 'recovery_code' | 'missing' | 'invalid';
 
 /**
  * Checks the second factor of a login when the user has one: a TOTP code newer than the last one
- * accepted, or an unused recovery code. Accepting either consumes it.
+ * accepted, or an unused recovery code. Accepting either consumes it; the result names which.
  */
 export async function verifySecondFactor(
   context: AppContext,
@@ -28,11 +29,11 @@ export async function verifySecondFactor(
 ): Promise<SecondFactorResult> {
   if (!user.mfa_enabled || !user.mfa_secret) return 'not_enrolled';
   if (input.totp) {
-    return (await consumeTotp(context, users, user, input.totp)) ? 'verified' : 'invalid';
+    return (await consumeTotp(context, users, user, input.totp)) ? 'totp' : 'invalid';
   }
   if (input.recoveryCode) {
     return (await consumeRecoveryCode(context, tx, user, input.recoveryCode))
-      ? 'verified'
+      ? 'recovery_code'
       : 'invalid';
   }
   return 'missing';
@@ -131,6 +132,25 @@ export async function confirmEnrolment(
     });
     return { recoveryCodes, user: { ...user, mfa_enabled: 1 } };
   });
+}
+
+/**
+ * Removes a user's second factor (a lost phone): the secret, the last accepted step and every
+ * recovery code, so a role that requires one must enrol again. The caller ends the sessions.
+ */
+export async function clearSecondFactor(
+  context: AppContext,
+  tx: Executor,
+  users: UsersRepository,
+  userId: string,
+): Promise<void> {
+  await users.update(userId, {
+    mfa_secret: null,
+    mfa_enabled: 0,
+    mfa_last_step: null,
+    updated_at: context.clock.now().toISOString(),
+  });
+  await tx.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).execute();
 }
 
 async function replaceRecoveryCodes(

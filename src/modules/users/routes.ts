@@ -18,6 +18,7 @@ import {
   getUser,
   listUsers,
   resetPassword,
+  resetUserMfa,
   unlockUser,
   updateUser,
 } from './service.js';
@@ -109,6 +110,13 @@ export async function userRoutes(app: App, context: AppContext): Promise<void> {
         request.body.temporaryPassword,
         sourceOf(request),
       ),
+  );
+
+  app.post(
+    '/api/v1/users/:id/reset-mfa',
+    { config: manage, schema: { params: UserParams, response: { 200: UserView } } },
+    async (request) =>
+      resetUserMfa(context, principalOf(request), request.params.id, sourceOf(request)),
   );
 
   app.get(

@@ -11,6 +11,7 @@ import {
   hashAcceptablePassword,
   storePasswordHash,
 } from '../auth/passwords.js';
+import { clearSecondFactor } from '../auth/mfa.js';
 import { revokeUserSessions } from '../auth/sessions.js';
 import { RestaurantsRepository, type Restaurant } from '../restaurants/repository.js';
 import { UsersRepository, type UserRow } from './repository.js';
@@ -306,6 +307,41 @@ export async function resetPassword(
       source,
       resource: { type: 'user', id: user.id },
     });
+    const refreshed = await users.findById(user.id);
+    if (!refreshed) throw notFound();
+    return toUserView(refreshed);
+  });
+}
+
+/**
+ * Removes a user's second factor when they lost it (`user.manage`): the secret and recovery codes
+ * are deleted and every session ends, so an admin or manager gets an enrolment-only token at
+ * their next login. A configuration change of the account, with the admin as actor.
+ */
+export async function resetUserMfa(
+  context: AppContext,
+  principal: Principal,
+  userId: string,
+  source: RequestSource,
+): Promise<UserView> {
+  return inTransaction(context.database, async (tx) => {
+    const users = new UsersRepository(tx, principal.restaurantId);
+    const user = await users.findById(userId);
+    if (!user) throw notFound();
+
+    await clearSecondFactor(context, tx, users, user.id);
+    const revoked = await revokeUserSessions(context, tx, user.id, 'mfa_reset');
+    await context.audit.record(tx, {
+      type: 'configuration_change',
+      action: 'auth.mfa.reset',
+      outcome: 'success',
+      restaurantId: principal.restaurantId,
+      actor: actorOf(principal),
+      source,
+      resource: { type: 'user', id: user.id },
+      details: { wasEnrolled: user.mfa_enabled === 1, sessionsRevoked: revoked },
+    });
+
     const refreshed = await users.findById(user.id);
     if (!refreshed) throw notFound();
     return toUserView(refreshed);
