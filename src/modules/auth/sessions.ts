@@ -219,10 +219,9 @@ export async function listSessions(
 }
 
 /**
- * Revokes one session of `userId` in `restaurantId`. Another user's or restaurant's session id
- * answers 404, as if it did not exist.
+ * Ends one of the caller's own sessions (a lost or shared terminal): a logout, audited as one.
+ * Another user's or restaurant's session id answers 404, as if it did not exist.
  */
-/** Ends one of the caller's own sessions (a lost or shared terminal): a logout, audited as one. */
 export async function revokeOwnedSession(
   context: AppContext,
   principal: Principal,
