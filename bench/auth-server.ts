@@ -27,6 +27,7 @@ export interface AuthServer {
   server: RunningServer;
   origin: string;
   slug: string;
+  restaurantId: string;
   /** A cashier whose logins the benchmarks time; never fails, never locks. */
   loginBody: string;
   /** Login JSON for `username` with `password`. */
@@ -80,6 +81,7 @@ export async function startAuthServer(): Promise<AuthServer> {
     server,
     origin: server.origin,
     slug,
+    restaurantId: restaurant.id,
     loginBody: loginJson('caixa', AUTH_PASSWORD),
     loginJson,
     addCashier,

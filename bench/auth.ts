@@ -3,9 +3,9 @@
  * production runs it with the production argon2id parameters:
  *
  * 1. login latency, one login at a time (p50, p99);
- * 2. a login storm: 50 concurrent connections logging in while authenticated `GET
- *    /api/v1/auth/me` reads continue, with the event loop's delay (p99, max) and the reads'
- *    latency compared with the same reads on a quiet server (SPEC section 7);
+ * 2. a login storm: 50 concurrent connections logging in while a cashier keeps creating orders
+ *    (`POST /api/v1/orders`, two items: the order path of SPEC section 7), with the event loop's
+ *    delay (p99, max) and the orders' latency compared with the same load on a quiet server;
  * 3. the response time of an unknown user against a wrong password over many interleaved trials
  *    (mean and p50 of each), which must not tell the two apart (SPEC 5.1).
  *
@@ -21,11 +21,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 import { AUTH_PASSWORD, startAuthServer, type AuthServer } from './auth-server.js';
+import { insertMenu, twoItemOrder } from './order-server.js';
 
 const SECONDS = integerFromEnv('BENCH_AUTH_SECONDS', 10);
 const TRIALS = integerFromEnv('BENCH_AUTH_TRIALS', 300);
 const STORM_CONNECTIONS = 50;
-const READ_CONNECTIONS = 10;
+const ORDER_CONNECTIONS = 10;
 const SEQUENTIAL_LOGINS = 100;
 
 function integerFromEnv(name: string, fallback: number): number {
@@ -82,14 +83,21 @@ async function sequentialLogins(auth: AuthServer) {
   return { p50: percentile(samples, 50), p99: percentile(samples, 99), mean: mean(samples) };
 }
 
-/** Reads of `/auth/me`, optionally during a login storm, with the event-loop delay meanwhile. */
-async function readsWithOptionalStorm(auth: AuthServer, token: string, storm: boolean) {
+/** Order creation, optionally during a login storm, with the event-loop delay meanwhile. */
+async function ordersWithOptionalStorm(
+  auth: AuthServer,
+  token: string,
+  orderBody: string,
+  storm: boolean,
+) {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
-  const reads = load({
-    url: `${auth.origin}/api/v1/auth/me`,
-    headers: { authorization: `Bearer ${token}` },
-    connections: READ_CONNECTIONS,
+  const orders = load({
+    url: `${auth.origin}/api/v1/orders`,
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: orderBody,
+    connections: ORDER_CONNECTIONS,
     duration: SECONDS,
   });
   const logins = storm
@@ -102,10 +110,10 @@ async function readsWithOptionalStorm(auth: AuthServer, token: string, storm: bo
         duration: SECONDS,
       })
     : null;
-  const [readResult, loginResult] = await Promise.all([reads, logins]);
+  const [orderResult, loginResult] = await Promise.all([orders, logins]);
   histogram.disable();
   return {
-    reads: readResult,
+    orders: orderResult,
     logins: loginResult,
     loopDelayP99: histogram.percentile(99) / 1e6,
     loopDelayMax: histogram.max / 1e6,
@@ -149,13 +157,14 @@ try {
   process.stderr.write('warming up …\n');
   for (let i = 0; i < 10; i += 1) await timedLogin(auth.origin, auth.loginBody);
   const token = await accessToken(auth);
+  const orderBody = twoItemOrder(await insertMenu(auth.server.context, auth.restaurantId));
 
   process.stderr.write('sequential logins …\n');
   const sequential = await sequentialLogins(auth);
-  process.stderr.write('quiet reads …\n');
-  const quiet = await readsWithOptionalStorm(auth, token, false);
-  process.stderr.write('login storm …\n');
-  const storm = await readsWithOptionalStorm(auth, token, true);
+  process.stderr.write('orders on a quiet server …\n');
+  const quiet = await ordersWithOptionalStorm(auth, token, orderBody, false);
+  process.stderr.write('orders during a login storm …\n');
+  const storm = await ordersWithOptionalStorm(auth, token, orderBody, true);
   process.stderr.write('unknown user against wrong password …\n');
   const timing = await enumerationTiming(auth);
 
@@ -178,10 +187,14 @@ try {
         `${ms(quiet.loopDelayMax)} |`,
       `| event-loop delay p99 / max ms, during the storm | ${ms(storm.loopDelayP99)} / ` +
         `${ms(storm.loopDelayMax)} |`,
-      `| GET /auth/me (${READ_CONNECTIONS} connections) p99 ms, quiet | ${quiet.reads.latency.p99} |`,
-      `| GET /auth/me p99 ms, during the storm | ${storm.reads.latency.p99} |`,
-      `| GET /auth/me requests/s, quiet / during the storm | ` +
-        `${Math.round(quiet.reads.requests.average)} / ${Math.round(storm.reads.requests.average)} |`,
+      `| POST /orders (${ORDER_CONNECTIONS} connections) p99 ms, quiet | ` +
+        `${quiet.orders.latency.p99} |`,
+      `| POST /orders p99 ms, during the storm | ${storm.orders.latency.p99} |`,
+      `| POST /orders p99, storm / quiet (SPEC 7: at most 2) | ` +
+        `${(storm.orders.latency.p99 / quiet.orders.latency.p99).toFixed(2)} |`,
+      `| POST /orders requests/s, quiet / during the storm | ` +
+        `${Math.round(quiet.orders.requests.average)} / ` +
+        `${Math.round(storm.orders.requests.average)} |`,
       `| unknown user (${TRIALS} trials): mean / p50 ms | ${ms(timing.unknown.mean)} / ` +
         `${ms(timing.unknown.p50)} |`,
       `| wrong password (${TRIALS} trials): mean / p50 ms | ${ms(timing.wrong.mean)} / ` +
@@ -192,7 +205,7 @@ try {
       '',
     ].join('\n'),
   );
-  const failed = failures(logins) + failures(storm.reads) + failures(quiet.reads);
+  const failed = failures(logins) + failures(storm.orders) + failures(quiet.orders);
   if (failed > 0) {
     process.stderr.write(`${failed} requests failed: the figures above do not measure success.\n`);
     process.exitCode = 1;

@@ -10,6 +10,7 @@ import path from 'node:path';
 
 import pino from 'pino';
 
+import type { AppContext } from '../src/app/context.js';
 import { SYSTEM_ACTOR } from '../src/audit/events.js';
 import { loadConfig } from '../src/config/index.js';
 import { inTransaction } from '../src/infra/db/transaction.js';
@@ -65,29 +66,7 @@ export async function startOrderServer(): Promise<OrderServer> {
     ),
   );
 
-  const now = new Date().toISOString();
-  const productIds: [string, string] = [context.ids(), context.ids()];
-  await context.database.kysely
-    .insertInto('products')
-    .values(
-      productIds.map((id, index) => ({
-        id,
-        restaurant_id: restaurant.id,
-        category_id: null,
-        name: index === 0 ? 'X-Burguer' : 'Guaraná',
-        description: null,
-        price_cents: index === 0 ? 2590 : 650,
-        cost_cents: null,
-        available: 1,
-        stock_quantity: null,
-        image_name: null,
-        created_at: now,
-        updated_at: now,
-        deleted_at: null,
-        deleted_by: null,
-      })),
-    )
-    .execute();
+  const productIds = await insertMenu(context, restaurant.id);
 
   const login = await fetch(`${server.origin}/api/v1/auth/login`, {
     method: 'POST',
@@ -109,6 +88,37 @@ export async function startOrderServer(): Promise<OrderServer> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Puts the two products the order scenarios sell on `restaurantId`'s menu. */
+export async function insertMenu(
+  context: AppContext,
+  restaurantId: string,
+): Promise<[string, string]> {
+  const now = new Date().toISOString();
+  const productIds: [string, string] = [context.ids(), context.ids()];
+  await context.database.kysely
+    .insertInto('products')
+    .values(
+      productIds.map((id, index) => ({
+        id,
+        restaurant_id: restaurantId,
+        category_id: null,
+        name: index === 0 ? 'X-Burguer' : 'Guaraná',
+        description: null,
+        price_cents: index === 0 ? 2590 : 650,
+        cost_cents: null,
+        available: 1,
+        stock_quantity: null,
+        image_name: null,
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+        deleted_by: null,
+      })),
+    )
+    .execute();
+  return productIds;
 }
 
 /** The body of a two-item dine-in order. */
