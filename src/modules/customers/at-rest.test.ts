@@ -1,18 +1,15 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { dumpPostgresData } from '../../../test/helpers/pg-dump.js';
 import { SQLITE_FILE_NAME } from '../../infra/db/database.js';
 import { rotateDataKey } from '../../security/keys/data-key-rotation.js';
 import { call } from '../catalog/catalog.test-helpers.js';
-
-const run = promisify(execFile);
 
 /** Known personal data, and every form in which it could sit in the database in clear. */
 const SUBJECT = {
@@ -70,12 +67,7 @@ describe.each(testDialects())('personal data at rest (%s)', (dialect) => {
       expect(files).toContain(`${file}-wal`);
       return Buffer.concat(files.map((candidate) => readFileSync(candidate)));
     }
-    const url = t.context.config.database.url!;
-    const { stdout } = await run('/usr/bin/pg_dump', ['--data-only', url], {
-      maxBuffer: 64 * 1024 * 1024,
-      encoding: 'buffer',
-    });
-    return stdout;
+    return dumpPostgresData(t.context.config.database.url!);
   }
 
   async function expectNoPlaintext(): Promise<void> {

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
+import { testDialects } from '../../../test/helpers/database.js';
 import { captureLogs } from '../../../test/helpers/logs.js';
+import { dumpPostgresData } from '../../../test/helpers/pg-dump.js';
 import { SQLITE_FILE_NAME } from '../../infra/db/database.js';
 import {
   auditEntries,
@@ -18,10 +20,24 @@ import {
 
 const PAN = '4539148803436467';
 const PAN_SPACED = '4539 1488 0343 6467';
+const PAN_DASHED = '4539-1488-0343-6467';
+/** First 6 and last 4: the only form of the number allowed at rest (SPEC 5.6). */
+const PAN_MASKED = '453914******6467';
 const CVV = '987';
 const TRACK_2 = `;${PAN}=25121011000012300000?`;
 
-describe('card data (PCI DSS)', () => {
+/**
+ * Ciphertexts, keys and hashes are long runs of base64, where three random characters spell
+ * "cvv" about once in 30,000 positions: the scan for a field name skips those runs, and would
+ * otherwise fail now and then with nothing leaked.
+ */
+function withoutEncodedRuns(text: string): string {
+  return text.replace(/[A-Za-z0-9+/=_-]{24,}/g, (run) =>
+    /\d/.test(run) && /[a-z]/.test(run) && /[A-Z]/.test(run) ? ' ' : run,
+  );
+}
+
+describe.each(testDialects())('card data (PCI DSS) on %s', (dialect) => {
   const logs = captureLogs();
   let t: TestApp;
   let cashier: SignedInUser;
@@ -29,7 +45,7 @@ describe('card data (PCI DSS)', () => {
   let orderId: string;
 
   beforeAll(async () => {
-    t = await buildTestApp({ logger: logs.logger });
+    t = await buildTestApp({ dialect, logger: logs.logger });
     const restaurant = await seedRestaurant(t);
     cashier = await signIn(t, restaurant, 'cashier');
     drawer = await openDrawer(t, cashier);
@@ -120,7 +136,31 @@ describe('card data (PCI DSS)', () => {
     expect(response.statusCode).toBe(201);
   });
 
-  it('leaves no PAN, CVV or track data in the database files, WAL included, or in the logs', async () => {
+  /**
+   * What the database holds, as an attacker with its files or a dump would see it: on SQLite the
+   * raw files, WAL included; on PostgreSQL every row as `pg_dump` prints it.
+   */
+  async function storedText(): Promise<string[]> {
+    if (dialect === 'postgres') {
+      return [(await dumpPostgresData(t.context.config.database.url!)).toString('latin1')];
+    }
+
+    const files = [SQLITE_FILE_NAME, `${SQLITE_FILE_NAME}-wal`]
+      .map((name) => path.join(t.dataDir, name))
+      .filter((file) => existsSync(file));
+    expect(files).toHaveLength(2);
+    // The WAL holds the recent writes: it must have something in it for the scan to mean anything.
+    expect(readFileSync(files[1]!).length).toBeGreaterThan(0);
+    return files.map((file) => readFileSync(file).toString('latin1'));
+  }
+
+  it('leaves no PAN, CVV or track data in the database or in the logs', async () => {
+    const refused = await pay(t, cashier, orderId, {
+      method: 'credit',
+      amountCents: 1_000,
+      card: { pan: PAN, cvv: CVV },
+    });
+    expect(refused.statusCode).toBe(400);
     const accepted = await pay(
       t,
       cashier,
@@ -134,23 +174,22 @@ describe('card data (PCI DSS)', () => {
       url: `/api/v1/payments/${accepted.json().id}`,
       headers: cashier.headers,
     });
-    expect(read.json().card.maskedPan).toBe('453914******6467');
+    expect(read.json().card.maskedPan).toBe(PAN_MASKED);
 
-    const files = [SQLITE_FILE_NAME, `${SQLITE_FILE_NAME}-wal`]
-      .map((name) => path.join(t.dataDir, name))
-      .filter((file) => existsSync(file));
-    expect(files).toHaveLength(2);
-    // The WAL holds the recent writes: it must have something in it for the scan to mean anything.
-    expect(readFileSync(files[1]!).length).toBeGreaterThan(0);
-
-    const haystacks = [...files.map((file) => readFileSync(file).toString('latin1')), logs.text()];
+    const stored = await storedText();
+    // The masked number is kept on purpose: finding it proves the scan sees the payment's row.
+    expect(stored.some((text) => text.includes(PAN_MASKED))).toBe(true);
     expect(logs.lines.length).toBeGreaterThan(0);
-    for (const haystack of haystacks) {
+
+    for (const haystack of [...stored, logs.text()]) {
       expect(haystack).not.toContain(PAN);
       expect(haystack).not.toContain(PAN_SPACED);
+      expect(haystack).not.toContain(PAN_DASHED);
       expect(haystack).not.toContain('=25121011');
-      expect(haystack).not.toMatch(/cvv|cvc2/i);
+      expect(withoutEncodedRuns(haystack)).not.toMatch(/cvv|cvc2/i);
       expect(haystack).not.toContain(`"${CVV}"`);
+      // A column of its own: pg_dump separates values with tabs, one row per line.
+      expect(haystack).not.toMatch(new RegExp(`(^|\\t)${CVV}(\\t|$)`, 'm'));
       expect(haystack).not.toContain('"4321"');
     }
   });
