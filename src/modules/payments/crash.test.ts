@@ -25,8 +25,60 @@ import { loadMasterKey } from '../../security/keys/master-key.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const SLUG = 'casa-crash';
-const TOTAL_CENTS = 10_000;
 const CARD = { brand: 'visa', last4: '4242', authorizationCode: 'AUTH', nsu: '1' };
+const MENU = [
+  { id: 'crash-burger', name: 'X-Burguer', price_cents: 2_590 },
+  { id: 'crash-soda', name: 'Guaraná', price_cents: 650 },
+  { id: 'crash-pudding', name: 'Pudim', price_cents: 1_200 },
+] as const;
+const SERVICE_FEE_BASIS_POINTS = 1_000;
+/** Requests kept in flight during the burst, so that the kill always finds many unanswered. */
+const IN_FLIGHT = 32;
+/** Acknowledged writes of the burst after which the server dies. */
+const KILL_AFTER_ACKS = 40;
+
+interface OrderLine {
+  productId: string;
+  quantity: number;
+}
+
+/** What the test expects of an order, computed here rather than read from the server. */
+interface ExpectedOrder {
+  type: 'dine_in' | 'takeaway';
+  lines: OrderLine[];
+  subtotal_cents: number;
+  discount_cents: number;
+  service_fee_cents: number;
+  total_cents: number;
+}
+
+function menuPrice(productId: string): number {
+  return MENU.find((product) => product.id === productId)!.price_cents;
+}
+
+/** The formula of docs/orders.md, worked out apart from src/modules/orders/totals.ts. */
+function expectedOrder(
+  type: ExpectedOrder['type'],
+  lines: OrderLine[],
+  discountCents: number,
+): ExpectedOrder {
+  const subtotal = lines.reduce((sum, line) => sum + line.quantity * menuPrice(line.productId), 0);
+  // Half a cent rounds up: (x × bp + 5,000) ÷ 10,000, in integers.
+  const fee =
+    type === 'dine_in'
+      ? Math.floor(((subtotal - discountCents) * SERVICE_FEE_BASIS_POINTS + 5_000) / 10_000)
+      : 0;
+  return {
+    type,
+    lines,
+    subtotal_cents: subtotal,
+    discount_cents: discountCents,
+    service_fee_cents: fee,
+    total_cents: subtotal - discountCents + fee,
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Server {
   origin: string;
@@ -189,56 +241,87 @@ describe('crash safety of payments and refunds', () => {
       });
       expect(drawer.status).toBe(201);
 
-      // Orders are rows of migration 004, inserted beside the running server (WAL allows it).
+      // The catalog has no CLI and only admins, who must enrol TOTP, create products: the menu and
+      // the service fee are written beside the running server (WAL allows it), which reads both
+      // from the database when it prices an order.
       const restaurantId = await withDatabase(async (db) => {
         const restaurant = await db.kysely
           .selectFrom('restaurants')
           .select('id')
           .where('slug', '=', SLUG)
           .executeTakeFirstOrThrow();
+        await db.kysely
+          .updateTable('restaurants')
+          .set({ service_fee_basis_points: SERVICE_FEE_BASIS_POINTS })
+          .where('id', '=', restaurant.id)
+          .execute();
         const now = new Date().toISOString();
-        const rows = Array.from({ length: 40 }, (_, index) => ({
-          id: randomUUID(),
-          restaurant_id: restaurant.id,
-          number: index + 1,
-          business_date: now.slice(0, 10),
-          type: 'takeaway' as const,
-          table_label: null,
-          customer_id: null,
-          status: 'served' as const,
-          subtotal_cents: TOTAL_CENTS,
-          discount_cents: 0,
-          service_fee_cents: 0,
-          total_cents: TOTAL_CENTS,
-          paid_cents: 0,
-          notes: null,
-          cancel_reason: null,
-          created_by: 'crash-test',
-          created_at: now,
-          updated_at: now,
-          closed_at: null,
-          deleted_at: null,
-          deleted_by: null,
-        }));
-        await db.kysely.insertInto('orders').values(rows).execute();
+        await db.kysely
+          .insertInto('products')
+          .values(
+            MENU.map((product) => ({
+              ...product,
+              restaurant_id: restaurant.id,
+              category_id: null,
+              description: null,
+              cost_cents: null,
+              available: 1,
+              stock_quantity: null,
+              image_name: null,
+              created_at: now,
+              updated_at: now,
+              deleted_at: null,
+              deleted_by: null,
+            })),
+          )
+          .execute();
         return restaurant.id;
       });
-      const orderIds = await withDatabase(async (db) =>
-        (await db.kysely.selectFrom('orders').select('id').orderBy('number').execute()).map(
-          (o) => o.id,
-        ),
-      );
+
+      // Forty orders taken through the API, priced by the server; every third one discounted.
+      const expected = new Map<string, ExpectedOrder>();
+      for (let index = 0; index < 40; index++) {
+        const type = index % 4 === 3 ? 'takeaway' : 'dine_in';
+        const lines: OrderLine[] = [
+          { productId: 'crash-burger', quantity: 1 + (index % 3) },
+          { productId: 'crash-soda', quantity: 1 + (index % 2) },
+          ...(index % 5 === 0 ? [{ productId: 'crash-pudding', quantity: 2 }] : []),
+        ];
+        const created = await call(server, 'POST', '/api/v1/orders', {
+          token: cashier,
+          body: {
+            type,
+            ...(type === 'dine_in' ? { tableLabel: `Mesa ${index}` } : {}),
+            items: lines,
+          },
+        });
+        expect(created.status).toBe(201);
+        const orderId = created.body.id as string;
+        const discountCents = index % 3 === 0 ? 100 + index * 10 : 0;
+        if (discountCents > 0) {
+          const discounted = await call(server, 'PATCH', `/api/v1/orders/${orderId}`, {
+            token: manager,
+            body: { discountCents },
+          });
+          expect(discounted.status).toBe(200);
+        }
+        expected.set(orderId, expectedOrder(type, lines, discountCents));
+      }
+      const orderIds = [...expected.keys()];
+      const totalOf = (orderId: string) => expected.get(orderId)!.total_cents;
+      const twoFifths = (cents: number) => Math.floor((cents * 2) / 5);
 
       // Ten orders paid in full by card first: the refunds of the burst target their payments.
-      const refundable: string[] = [];
+      const refundable: { paymentId: string; amountCents: number }[] = [];
       for (const orderId of orderIds.slice(0, 10)) {
         const paid = await call(server, 'POST', `/api/v1/orders/${orderId}/payments`, {
           token: cashier,
           key: randomUUID(),
-          body: { method: 'credit', amountCents: TOTAL_CENTS, card: CARD },
+          body: { method: 'credit', amountCents: totalOf(orderId), card: CARD },
         });
         expect(paid.status).toBe(201);
-        refundable.push(paid.body.id as string);
+        expect(paid.body.order).toMatchObject({ status: 'paid' });
+        refundable.push({ paymentId: paid.body.id as string, amountCents: totalOf(orderId) });
       }
 
       interface Sent {
@@ -247,6 +330,7 @@ describe('crash safety of payments and refunds', () => {
         token: string;
         key: string;
         body: Record<string, unknown>;
+        issued?: boolean;
         response?: { status: number; body: Record<string, unknown> };
       }
       const burst: Sent[] = [];
@@ -258,45 +342,73 @@ describe('crash safety of payments and refunds', () => {
             url: `/api/v1/orders/${orderId}/payments`,
             token: cashier,
             key: randomUUID(),
-            body: { method, amountCents: 4_000, ...(method === 'debit' ? { card: CARD } : {}) },
+            body: {
+              method,
+              amountCents: twoFifths(totalOf(orderId)),
+              ...(method === 'debit' ? { card: CARD } : {}),
+            },
           });
         }
       }
-      for (const paymentId of refundable) {
+      for (const { paymentId, amountCents } of refundable) {
         for (let index = 0; index < 3; index++) {
           burst.push({
             kind: 'refund',
             url: `/api/v1/payments/${paymentId}/refunds`,
             token: manager,
             key: randomUUID(),
-            body: { amountCents: 4_000, reason: `estorno ${index}` },
+            body: { amountCents: twoFifths(amountCents), reason: `estorno ${index}` },
           });
         }
       }
       burst.sort(() => Math.random() - 0.5);
 
+      // IN_FLIGHT senders keep the server busy. The acknowledgement that reaches KILL_AFTER_ACKS
+      // freezes the server with SIGSTOP on the spot: it runs no more code, so whatever it was
+      // writing stays half-done, exactly as under a SIGKILL at that instant. The senders go on
+      // refilling their slots (the burst is longer than the acknowledgements and refusals it can
+      // get by then), so requests the frozen server can never answer are always in flight when
+      // the SIGKILL lands a moment later, however far the client lagged behind.
       let acknowledged = 0;
-      let killed: Promise<void> | null = null;
-      await Promise.all(
-        burst.map(async (request) => {
+      let next = 0;
+      let dying = false;
+      let froze: () => void = () => {};
+      const frozen = new Promise<void>((resolve) => (froze = resolve));
+      const sender = async () => {
+        while (!dying && next < burst.length) {
+          const request = burst[next++]!;
+          request.issued = true;
           try {
             request.response = await call(server, 'POST', request.url, request);
-            if (request.response.status < 300) acknowledged += 1;
-            // Kill once a good part of the burst is through, with the rest still in flight.
-            if (acknowledged === 40 && !killed) killed = kill(server);
           } catch {
             // Connection reset by the kill: not acknowledged.
+            continue;
           }
-        }),
+          if (request.response.status >= 300) continue;
+          acknowledged += 1;
+          if (acknowledged === KILL_AFTER_ACKS) {
+            server.process.kill('SIGSTOP');
+            froze();
+          }
+        }
+      };
+      const senders = Promise.all(Array.from({ length: IN_FLIGHT }, sender));
+      await Promise.race([frozen, senders]);
+      expect(acknowledged, 'the burst ended before the kill').toBeGreaterThanOrEqual(
+        KILL_AFTER_ACKS,
       );
-      if (!killed) killed = kill(server);
-      await killed;
+      await sleep(250);
+      dying = true;
+      await kill(server);
+      await senders;
 
       const acked = burst.filter(
         (r) => r.response && r.response.status >= 200 && r.response.status < 300,
       );
-      const lost = burst.filter((r) => !r.response);
-      expect(acked.length).toBeGreaterThanOrEqual(40);
+      const lost = burst.filter((r) => r.issued && !r.response);
+      expect(acked.length).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
+      // Never empty: it holds at least the request sent into the slot whose answer froze the
+      // server. Usually it also holds the writes the server was in the middle of.
       expect(lost.length).toBeGreaterThan(0);
 
       running = await start();
@@ -328,6 +440,12 @@ describe('crash safety of payments and refunds', () => {
         const payments = await db.kysely.selectFrom('payments').selectAll().execute();
         const refunds = await db.kysely.selectFrom('refunds').selectAll().execute();
         const orders = await db.kysely.selectFrom('orders').selectAll().execute();
+        const items = await db.kysely
+          .selectFrom('order_items')
+          .selectAll()
+          .orderBy('order_id')
+          .orderBy('position')
+          .execute();
         const audit = await db.kysely
           .selectFrom('audit_events')
           .select(['action', 'resource_id', 'details', 'chain_id'])
@@ -349,7 +467,31 @@ describe('crash safety of payments and refunds', () => {
           expect(payment.refunded_cents).toBe(refunded);
           expect(refunded).toBeLessThanOrEqual(payment.amount_cents);
         }
+        expect(orders.map((order) => order.id).sort()).toEqual([...expected.keys()].sort());
         for (const order of orders) {
+          const lines = items.filter((item) => item.order_id === order.id);
+          const want = expected.get(order.id)!;
+          // Priced by the server from the menu, as the test ordered them.
+          expect(
+            lines.map((line) => [line.product_id, line.quantity, line.unit_price_cents]),
+          ).toEqual(
+            want.lines.map((line) => [line.productId, line.quantity, menuPrice(line.productId)]),
+          );
+          const subtotal = lines
+            .filter((line) => line.status !== 'voided')
+            .reduce((sum, line) => sum + line.quantity * line.unit_price_cents, 0);
+          expect(order.subtotal_cents).toBe(subtotal);
+          expect(order.total_cents).toBe(
+            order.subtotal_cents - order.discount_cents + order.service_fee_cents,
+          );
+          expect(order).toMatchObject({
+            type: want.type,
+            subtotal_cents: want.subtotal_cents,
+            discount_cents: want.discount_cents,
+            service_fee_cents: want.service_fee_cents,
+            total_cents: want.total_cents,
+          });
+
           const captured = payments
             .filter((p) => p.order_id === order.id && p.status === 'captured')
             .reduce((sum, p) => sum + p.amount_cents, 0);
@@ -358,7 +500,10 @@ describe('crash safety of payments and refunds', () => {
             .reduce((sum, r) => sum + r.amount_cents, 0);
           expect(order.paid_cents).toBe(captured - refunded);
           expect(order.paid_cents).toBeLessThanOrEqual(order.total_cents);
-          expect(order.status).toBe(order.paid_cents === order.total_cents ? 'paid' : 'served');
+          // Paid in full closes the order; a refund of a paid order reopens it as served.
+          const status =
+            order.paid_cents === order.total_cents ? 'paid' : refunded > 0 ? 'served' : 'open';
+          expect(order.status).toBe(status);
         }
 
         // Every write that committed, acknowledged or not, committed with its audit entry.
