@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -233,6 +233,26 @@ describe('embedded SQLite', () => {
     expect(journal.rows[0]?.journal_mode).toBe('wal');
     expect(synchronous.rows[0]?.synchronous).toBe(2); // 2 = FULL
     expect(foreignKeys.rows[0]?.foreign_keys).toBe(1);
+  });
+});
+
+describe('embedded SQLite files', () => {
+  it('are readable and writable by their owner only, the write-ahead log included', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'chefia-db-'));
+    const database = openDatabase({ dataDir });
+    try {
+      await migrateToLatest(database);
+
+      const files = readdirSync(dataDir);
+      expect(files).toEqual(expect.arrayContaining(['chefia.db', 'chefia.db-wal']));
+      for (const file of files) {
+        expect(statSync(path.join(dataDir, file)).mode & 0o777, file).toBe(0o600);
+      }
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    } finally {
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import SQLite from 'better-sqlite3';
@@ -51,6 +51,9 @@ function openSqlite(options: DatabaseOptions): Database {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(options.dataDir, options.sqliteFile ?? SQLITE_FILE_NAME);
   const connection = new SQLite(file);
+  // Owner-only, like the keys beside it; SQLite gives its -wal and -shm files the database
+  // file's permissions, so they follow once WAL mode creates them below.
+  chmodSync(file, 0o600);
 
   // WAL lets readers run beside the writer; synchronous=FULL makes every acknowledged commit
   // durable across a power cut (NORMAL would only survive a process crash in WAL mode).
