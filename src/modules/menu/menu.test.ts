@@ -256,3 +256,31 @@ describe.each(testDialects())('public menu (%s)', (dialect) => {
     });
   });
 });
+
+describe('public menu under the default rate limit (SPEC 5.4)', () => {
+  let t: TestApp;
+  let restaurant: Restaurant;
+
+  beforeAll(async () => {
+    t = await buildTestApp({ env: { CHEFIA_RATE_LIMIT_DEFAULT: '100/60' } });
+    restaurant = await seedRestaurant(t);
+  });
+  afterAll(() => t.close());
+
+  const menuFrom = (remoteAddress: string) =>
+    t.app.inject({ method: 'GET', url: `/api/v1/menu/${restaurant.slug}`, remoteAddress });
+
+  it('answers 429 to the 101st read from one address within 60 s, and serves another', async () => {
+    for (let i = 0; i < 100; i += 1) {
+      expect((await menuFrom('203.0.113.7')).statusCode).toBe(200);
+    }
+
+    const limited = await menuFrom('203.0.113.7');
+    const other = await menuFrom('203.0.113.8');
+
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ statusCode: 429, code: 'POS_ERR_RATE_LIMITED' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(other.statusCode).toBe(200);
+  });
+});
