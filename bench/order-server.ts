@@ -17,6 +17,7 @@ import { inTransaction } from '../src/infra/db/transaction.js';
 import { createLogger } from '../src/infra/logging/logger.js';
 import { createRestaurant } from '../src/modules/restaurants/service.js';
 import { createUser } from '../src/modules/users/service.js';
+import { insertProducts } from '../test/helpers/products.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { BENCH_HOST } from './scenario.js';
 
@@ -95,29 +96,11 @@ export async function insertMenu(
   context: AppContext,
   restaurantId: string,
 ): Promise<[string, string]> {
-  const now = new Date().toISOString();
   const productIds: [string, string] = [context.ids(), context.ids()];
-  await context.database.kysely
-    .insertInto('products')
-    .values(
-      productIds.map((id, index) => ({
-        id,
-        restaurant_id: restaurantId,
-        category_id: null,
-        name: index === 0 ? 'X-Burguer' : 'Guaraná',
-        description: null,
-        price_cents: index === 0 ? 2590 : 650,
-        cost_cents: null,
-        available: 1,
-        stock_quantity: null,
-        image_name: null,
-        created_at: now,
-        updated_at: now,
-        deleted_at: null,
-        deleted_by: null,
-      })),
-    )
-    .execute();
+  await insertProducts(context.database.kysely, restaurantId, [
+    { id: productIds[0], name: 'X-Burguer', priceCents: 2590 },
+    { id: productIds[1], name: 'Guaraná', priceCents: 650 },
+  ]);
   return productIds;
 }
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { GENEROUS_RATE_LIMITS } from '../../../test/helpers/app.js';
 import { STAFF_PASSWORD } from '../../../test/helpers/auth.js';
+import { insertProducts } from '../../../test/helpers/products.js';
 import { verifyChain } from '../../audit/verify.js';
 import { loadConfig } from '../../config/index.js';
 import { openDatabase, type Database } from '../../infra/db/database.js';
@@ -27,9 +28,9 @@ const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const SLUG = 'casa-crash';
 const CARD = { brand: 'visa', last4: '4242', authorizationCode: 'AUTH', nsu: '1' };
 const MENU = [
-  { id: 'crash-burger', name: 'X-Burguer', price_cents: 2_590 },
-  { id: 'crash-soda', name: 'Guaraná', price_cents: 650 },
-  { id: 'crash-pudding', name: 'Pudim', price_cents: 1_200 },
+  { id: 'crash-burger', name: 'X-Burguer', priceCents: 2_590 },
+  { id: 'crash-soda', name: 'Guaraná', priceCents: 650 },
+  { id: 'crash-pudding', name: 'Pudim', priceCents: 1_200 },
 ] as const;
 const SERVICE_FEE_BASIS_POINTS = 1_000;
 /** Requests kept in flight during the burst, so that the kill always finds many unanswered. */
@@ -53,7 +54,7 @@ interface ExpectedOrder {
 }
 
 function menuPrice(productId: string): number {
-  return MENU.find((product) => product.id === productId)!.price_cents;
+  return MENU.find((product) => product.id === productId)!.priceCents;
 }
 
 /** The formula of docs/orders.md, worked out apart from src/modules/orders/totals.ts. */
@@ -255,26 +256,7 @@ describe('crash safety of payments and refunds', () => {
           .set({ service_fee_basis_points: SERVICE_FEE_BASIS_POINTS })
           .where('id', '=', restaurant.id)
           .execute();
-        const now = new Date().toISOString();
-        await db.kysely
-          .insertInto('products')
-          .values(
-            MENU.map((product) => ({
-              ...product,
-              restaurant_id: restaurant.id,
-              category_id: null,
-              description: null,
-              cost_cents: null,
-              available: 1,
-              stock_quantity: null,
-              image_name: null,
-              created_at: now,
-              updated_at: now,
-              deleted_at: null,
-              deleted_by: null,
-            })),
-          )
-          .execute();
+        await insertProducts(db.kysely, restaurant.id, MENU);
         return restaurant.id;
       });
 

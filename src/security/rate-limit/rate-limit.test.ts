@@ -6,6 +6,7 @@ import { loadConfig } from '../../config/config.js';
 import { ManualClock } from '../../core/clock.js';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
+import { insertProducts } from '../../../test/helpers/products.js';
 import { parseRateLimit } from './limits.js';
 import { rateLimitState } from './state.js';
 import { MemoryWindowCounter } from './window-counter.js';
@@ -115,26 +116,12 @@ describe('rate limits over HTTP (SPEC 5.4)', () => {
     second = await signIn(t, restaurant, 'waiter');
     // Written directly: creating it through the API would need an admin's login, a sixth one.
     productId = t.context.ids();
-    const now = t.clock.now().toISOString();
-    await t.context.database.kysely
-      .insertInto('products')
-      .values({
-        id: productId,
-        restaurant_id: restaurant.id,
-        category_id: null,
-        name: 'X-Burguer',
-        description: null,
-        price_cents: 2590,
-        cost_cents: null,
-        available: 1,
-        stock_quantity: null,
-        image_name: null,
-        created_at: now,
-        updated_at: now,
-        deleted_at: null,
-        deleted_by: null,
-      })
-      .execute();
+    await insertProducts(
+      t.context.database.kysely,
+      restaurant.id,
+      [{ id: productId, name: 'X-Burguer', priceCents: 2590 }],
+      t.clock.now().toISOString(),
+    );
   });
   afterAll(() => t.close());
 
