@@ -83,16 +83,15 @@ export async function hasAnyPayment(
   tx: Executor,
   restaurantId: RestaurantId,
   orderId: string,
-  statuses?: readonly ('captured' | 'pending' | 'cancelled')[],
 ): Promise<boolean> {
-  let query = tx
+  const payment = await tx
     .selectFrom('payments')
     .select('id')
     .where('restaurant_id', '=', restaurantId)
     .where('order_id', '=', orderId)
-    .limit(1);
-  if (statuses) query = query.where('status', 'in', statuses);
-  return (await query.executeTakeFirst()) !== undefined;
+    .limit(1)
+    .executeTakeFirst();
+  return payment !== undefined;
 }
 
 /**
