@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -10,6 +10,7 @@ import selfsigned from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { captureLogs } from '../../test/helpers/logs.js';
+import { freeLoopbackPort } from '../../test/helpers/ports.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { startServer, type RunningServer } from '../server.js';
 import { DEVELOPMENT_MASTER_KEY_FILE } from '../security/keys/master-key.js';
@@ -58,14 +59,6 @@ function request(
   });
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 /** A plain Node TLS server with OpenSSL's permissive defaults: the control for refusals. */
 async function permissiveServer(pems: { cert: string; key: string }) {
   const server = tls.createServer({ ...pems, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
@@ -84,7 +77,7 @@ describe('HTTPS listener', () => {
     let cert: Buffer;
 
     beforeAll(async () => {
-      redirectPort = await freePort();
+      redirectPort = await freeLoopbackPort();
       const config = loadConfig({
         NODE_ENV: 'test',
         CHEFIA_DATA_DIR: dataDir,

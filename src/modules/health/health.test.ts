@@ -1,19 +1,8 @@
-import { createServer } from 'node:net';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { redisAvailable, testDialects } from '../../../test/helpers/database.js';
-
-/** A loopback port nothing listens on: bound by the system, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port was bound');
-  return address.port;
-}
+import { freeLoopbackPort } from '../../../test/helpers/ports.js';
 
 /** Waits (up to a few seconds) for the app's Redis client to finish connecting. */
 async function redisReady(t: TestApp): Promise<void> {
@@ -89,7 +78,7 @@ describe('health', () => {
     });
 
     it('answers 503 when the configured Redis cannot be reached', async () => {
-      const redisUrl = `redis://127.0.0.1:${await closedPort()}`;
+      const redisUrl = `redis://127.0.0.1:${await freeLoopbackPort()}`;
       const t = await buildTestApp({ dialect, env: { REDIS_URL: redisUrl } });
       try {
         const response = await t.app.inject({ method: 'GET', url: '/health/ready' });

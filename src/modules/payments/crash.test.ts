@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { GENEROUS_RATE_LIMITS } from '../../../test/helpers/app.js';
 import { STAFF_PASSWORD } from '../../../test/helpers/auth.js';
+import { freeLoopbackPort } from '../../../test/helpers/ports.js';
 import { insertProducts } from '../../../test/helpers/products.js';
 import { verifyChain } from '../../audit/verify.js';
 import { loadConfig } from '../../config/index.js';
@@ -87,18 +87,6 @@ interface Server {
   output: () => string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 describe('crash safety of payments and refunds', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chefia-crash-'));
   const env: NodeJS.ProcessEnv = {
@@ -128,7 +116,7 @@ describe('crash safety of payments and refunds', () => {
   };
 
   async function start(): Promise<Server> {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const child = spawn('node', [...CLI, 'serve'], {
       cwd: ROOT,
       env: { ...env, CHEFIA_PORT: String(port) },

@@ -1,31 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { captureLogs } from '../../../test/helpers/logs.js';
+import { freeLoopbackPort } from '../../../test/helpers/ports.js';
 import { rateLimitState } from './state.js';
 
 const FALLBACK_WARNING = 'rate limiting fell back to local counters: redis unavailable';
 const RECOVERY_NOTICE = 'rate limiting counts in redis again';
 
 /**
- * Two processes sharing one Redis, which this suite starts, kills and restarts itself on a spare
- * port, so the outage is real and no other suite's Redis is touched.
+ * The Redis two processes share: this suite starts, kills and restarts it itself on a spare port,
+ * so the outage is real and no other suite's Redis is touched.
  */
-async function sparePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
-
 async function startRedis(port: number): Promise<ChildProcess> {
   const redis = spawn(
     'redis-server',
@@ -88,7 +78,7 @@ describe.skipIf(!available)('rate limits shared through Redis, and its outage', 
   const logsOfB = captureLogs();
 
   beforeAll(async () => {
-    port = await sparePort();
+    port = await freeLoopbackPort();
     redis = await startRedis(port);
     const options = {
       env: { REDIS_URL: `redis://127.0.0.1:${port}`, CHEFIA_RATE_LIMIT_DEFAULT: '10/60' },
