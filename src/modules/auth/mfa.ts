@@ -6,7 +6,7 @@ import type { Executor } from '../../infra/db/database.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import type { Principal } from '../../security/authz/principal.js';
 import { blindIndex, decryptField, encryptField } from '../../security/crypto/index.js';
-import { UsersRepository, type UserRow } from '../users/repository.js';
+import { UsersRepository, type UserChanges, type UserRow } from '../users/repository.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
 
 const MFA_SECRET_CONTEXT = 'users.mfa_secret';
@@ -136,21 +136,24 @@ export async function confirmEnrolment(
 
 /**
  * Removes a user's second factor (a lost phone): the secret, the last accepted step and every
- * recovery code, so a role that requires one must enrol again. The caller ends the sessions.
+ * recovery code, so a role that requires one must enrol again. Returns the columns it changed;
+ * the caller ends the sessions.
  */
 export async function clearSecondFactor(
   context: AppContext,
   tx: Executor,
   users: UsersRepository,
   userId: string,
-): Promise<void> {
-  await users.update(userId, {
+) {
+  const changes = {
     mfa_secret: null,
     mfa_enabled: 0,
     mfa_last_step: null,
     updated_at: context.clock.now().toISOString(),
-  });
+  } satisfies UserChanges;
+  await users.update(userId, changes);
   await tx.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).execute();
+  return changes;
 }
 
 async function replaceRecoveryCodes(

@@ -15,8 +15,7 @@ import { toOrderView, type OrderView } from './views.js';
 /**
  * Cancels a live order with a reason (`order.cancel`). An order with captured money not yet
  * refunded in full, or with a payment still pending that could capture, must be refunded or
- * settled first. Its unfinished
- * kitchen tickets are withdrawn and its tracked stock returned.
+ * settled first. Its unfinished kitchen tickets are withdrawn and its tracked stock returned.
  */
 export async function cancelOrder(
   context: AppContext,

@@ -78,20 +78,23 @@ export function totalsColumns(totals: OrderTotals) {
   };
 }
 
+/** The order's payment rows, the query both checks below narrow. */
+function paymentsOf(tx: Executor, restaurantId: RestaurantId, orderId: string) {
+  return tx
+    .selectFrom('payments')
+    .select('id')
+    .where('restaurant_id', '=', restaurantId)
+    .where('order_id', '=', orderId)
+    .limit(1);
+}
+
 /** Whether any payment row, captured or not, exists for the order. */
 export async function hasAnyPayment(
   tx: Executor,
   restaurantId: RestaurantId,
   orderId: string,
 ): Promise<boolean> {
-  const payment = await tx
-    .selectFrom('payments')
-    .select('id')
-    .where('restaurant_id', '=', restaurantId)
-    .where('order_id', '=', orderId)
-    .limit(1)
-    .executeTakeFirst();
-  return payment !== undefined;
+  return (await paymentsOf(tx, restaurantId, orderId).executeTakeFirst()) !== undefined;
 }
 
 /**
@@ -104,18 +107,13 @@ export async function holdsMoney(
   restaurantId: RestaurantId,
   orderId: string,
 ): Promise<boolean> {
-  const payment = await tx
-    .selectFrom('payments')
-    .select('id')
-    .where('restaurant_id', '=', restaurantId)
-    .where('order_id', '=', orderId)
+  const payment = await paymentsOf(tx, restaurantId, orderId)
     .where((eb) =>
       eb.or([
         eb('status', '=', 'pending'),
         eb.and([eb('status', '=', 'captured'), eb('refunded_cents', '<', eb.ref('amount_cents'))]),
       ]),
     )
-    .limit(1)
     .executeTakeFirst();
   return payment !== undefined;
 }

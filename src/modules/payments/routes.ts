@@ -28,7 +28,11 @@ import {
   RefundView,
 } from './schemas.js';
 
-const processing = { access: { permission: 'payment.process' as const } };
+/** Every route that moves money spends the payment rate class (SPEC 5.4). */
+const processing = {
+  access: { permission: 'payment.process' as const },
+  rateClass: 'payment' as const,
+};
 const view = { access: { permission: 'payment.view' as const } };
 
 /** Payments of orders, refunds, PIX confirmation and the PIX provider's webhook. */
@@ -36,7 +40,7 @@ export async function paymentRoutes(app: App, context: AppContext): Promise<void
   app.post(
     '/api/v1/orders/:id/payments',
     {
-      config: { ...processing, rateClass: 'payment' },
+      config: processing,
       schema: {
         params: OrderParams,
         headers: IdempotencyHeaders,
@@ -72,7 +76,7 @@ export async function paymentRoutes(app: App, context: AppContext): Promise<void
     '/api/v1/payments/:id/refunds',
     {
       // Refunding also needs `payment.refund` or a manager approval, checked by the service.
-      config: { ...processing, rateClass: 'payment' },
+      config: processing,
       schema: {
         params: PaymentParams,
         headers: IdempotencyHeaders,
@@ -105,7 +109,7 @@ export async function paymentRoutes(app: App, context: AppContext): Promise<void
   app.post(
     '/api/v1/payments/:id/confirm',
     {
-      config: { ...processing, rateClass: 'payment' },
+      config: processing,
       schema: { params: PaymentParams, response: { 200: PaymentResult } },
     },
     async (request) =>
@@ -115,7 +119,7 @@ export async function paymentRoutes(app: App, context: AppContext): Promise<void
   app.post(
     '/api/v1/payments/:id/cancel',
     {
-      config: { ...processing, rateClass: 'payment' },
+      config: processing,
       schema: { params: PaymentParams, response: { 200: PaymentResult } },
     },
     async (request) =>

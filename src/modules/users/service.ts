@@ -329,7 +329,7 @@ export async function resetUserMfa(
     const user = await users.findById(userId);
     if (!user) throw notFound();
 
-    await clearSecondFactor(context, tx, users, user.id);
+    const cleared = await clearSecondFactor(context, tx, users, user.id);
     const revoked = await revokeUserSessions(context, tx, user.id, 'mfa_reset');
     await context.audit.record(tx, {
       type: 'configuration_change',
@@ -341,10 +341,7 @@ export async function resetUserMfa(
       resource: { type: 'user', id: user.id },
       details: { wasEnrolled: user.mfa_enabled === 1, sessionsRevoked: revoked },
     });
-
-    const refreshed = await users.findById(user.id);
-    if (!refreshed) throw notFound();
-    return toUserView(refreshed);
+    return toUserView({ ...user, ...cleared });
   });
 }
 

@@ -48,6 +48,7 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
   let t: TestApp;
   let restaurant: Restaurant;
   let cashier: SignedInUser;
+  let manager: SignedInUser;
 
   beforeAll(async () => {
     t = await buildTestApp({ dialect, env: { CHEFIA_PIX_WEBHOOK_SECRET: WEBHOOK_SECRET } });
@@ -58,6 +59,7 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
       .where('id', '=', restaurant.id)
       .execute();
     cashier = await signIn(t, restaurant, 'cashier');
+    manager = await signIn(t, restaurant, 'manager');
   });
   afterAll(() => t.close());
 
@@ -133,6 +135,31 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
       });
       expect(after.json().order).toMatchObject({ status: 'paid', paidCents: 10_000 });
       expect(await auditEntries(t, 'payment.pix_cancel', payment.id)).toHaveLength(1);
+    });
+
+    it('keeps an order with a pending charge from being cancelled until the charge is', async () => {
+      const { orderId, payment } = await charge(3_000);
+      const cancelOrder = () =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/v1/orders/${orderId}/cancel`,
+          headers: manager.headers,
+          payload: { reason: 'cliente foi embora' },
+        });
+
+      const refused = await cancelOrder();
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().code).toBe('POS_ERR_ORDER_HAS_PAYMENTS');
+      expect((await orderRow(t, orderId)).status).not.toBe('cancelled');
+
+      await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/payments/${payment.id}/cancel`,
+        headers: cashier.headers,
+      });
+      const cancelled = await cancelOrder();
+      expect(cancelled.statusCode).toBe(200);
+      expect((await orderRow(t, orderId)).status).toBe('cancelled');
     });
 
     it('is confirmed once by the cashier, closing the order', async () => {
