@@ -1,0 +1,140 @@
+/**
+ * Where the CPU time of an authenticated `GET /api/v1/orders/:id` goes, layer by layer, in
+ * process and without sockets (`app.inject`), so the figures hold on a busy machine: a bare
+ * Fastify hello-world route (the baseline SPEC section 7 compares the route with), the app's
+ * cheapest route, the two SQL reads run directly on better-sqlite3 statements, the same reads
+ * through Kysely as the orders repository builds them, and the whole request.
+ *
+ *   npm run bench:order-read
+ *   BENCH_CALLS=5000 BENCH_ROUNDS=7 npx tsx bench/order-read-cost.ts
+ */
+import path from 'node:path';
+
+import SQLite from 'better-sqlite3';
+import Fastify from 'fastify';
+
+import { SQLITE_FILE_NAME } from '../src/infra/db/database.js';
+import { OrdersRepository } from '../src/modules/orders/repository.js';
+import { trustedRestaurantId } from '../src/infra/db/tenant.js';
+import { startOrderServer, twoItemOrder } from './order-server.js';
+
+const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+interface Layer {
+  label: string;
+  call(): Promise<unknown>;
+}
+
+/** Microseconds of process CPU per call over `CALLS` sequential calls. */
+async function cpuPerCall(layer: Layer): Promise<number> {
+  const start = process.cpuUsage();
+  for (let i = 0; i < CALLS; i += 1) await layer.call();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / CALLS;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+const fixture = await startOrderServer();
+const hello = Fastify({ logger: false });
+hello.get('/', async () => ({ hello: 'world' }));
+const { app, context } = fixture.server;
+
+const created = await fetch(`${fixture.origin}/api/v1/orders`, {
+  method: 'POST',
+  headers: fixture.headers,
+  body: twoItemOrder(fixture.productIds),
+});
+if (created.status !== 201) throw new Error(`bench order failed with ${created.status}`);
+const { id: orderId } = (await created.json()) as { id: string };
+const { restaurant_id: restaurantId } = await context.database.kysely
+  .selectFrom('orders')
+  .select('restaurant_id')
+  .where('id', '=', orderId)
+  .executeTakeFirstOrThrow();
+const orders = new OrdersRepository(context.database.kysely, trustedRestaurantId(restaurantId));
+
+// The same SQL text the repository sends, run on a second connection to the same file.
+const raw = new SQLite(path.join(context.config.dataDir, SQLITE_FILE_NAME), { readonly: true });
+const orderSql = context.database.kysely
+  .selectFrom('orders')
+  .selectAll()
+  .where('restaurant_id', '=', restaurantId)
+  .where('id', '=', orderId)
+  .where('deleted_at', 'is', null)
+  .compile();
+const itemsSql = context.database.kysely
+  .selectFrom('order_items')
+  .selectAll()
+  .where('restaurant_id', '=', restaurantId)
+  .where('order_id', '=', orderId)
+  .orderBy('position', 'asc')
+  .compile();
+const orderStatement = raw.prepare(orderSql.sql);
+const itemsStatement = raw.prepare(itemsSql.sql);
+
+const { authorization = '' } = fixture.headers;
+const layers: Layer[] = [
+  {
+    label: 'bare Fastify hello world (inject)',
+    call: () => hello.inject({ method: 'GET', url: '/' }),
+  },
+  {
+    label: "the app's cheapest route, GET /health/live (inject)",
+    call: () => app.inject({ method: 'GET', url: '/health/live' }),
+  },
+  {
+    label: 'the two reads on better-sqlite3 statements',
+    call: async () => [
+      orderStatement.all(orderSql.parameters),
+      itemsStatement.all(itemsSql.parameters),
+    ],
+  },
+  {
+    label: 'the two reads through Kysely (repository)',
+    call: async () => [await orders.findById(orderId), await orders.itemsOf(orderId)],
+  },
+  {
+    label: 'the whole authenticated request (inject)',
+    call: async () => {
+      const response = await app.inject({
+        method: 'GET',
+        url: `/api/v1/orders/${orderId}`,
+        headers: { authorization },
+      });
+      if (response.statusCode !== 200) throw new Error(`GET answered ${response.statusCode}`);
+    },
+  },
+];
+
+try {
+  for (const layer of layers) for (let i = 0; i < 300; i += 1) await layer.call();
+  const runs = layers.map((): number[] => []);
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [index, layer] of layers.entries()) runs[index]?.push(await cpuPerCall(layer));
+  }
+  const costs = runs.map(median);
+  const request = costs.at(-1) ?? Number.NaN;
+  process.stdout.write(
+    [
+      `${CALLS} calls per round, median of ${ROUNDS} rounds, Node ${process.version}.`,
+      '',
+      '| layer | CPU µs/call | share of the request |',
+      '| --- | ---: | ---: |',
+      ...layers.map(
+        (layer, index) =>
+          `| ${layer.label} | ${(costs[index] ?? 0).toFixed(1)} | ` +
+          `${((costs[index] ?? 0) / request).toFixed(2)} |`,
+      ),
+      '',
+    ].join('\n'),
+  );
+} finally {
+  raw.close();
+  await hello.close();
+  await fixture.close();
+}
