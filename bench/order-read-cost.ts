@@ -12,10 +12,13 @@ import path from 'node:path';
 
 import SQLite from 'better-sqlite3';
 import Fastify from 'fastify';
+import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 
 import { SQLITE_FILE_NAME } from '../src/infra/db/database.js';
+import type { DatabaseSchema } from '../src/infra/db/schema.js';
 import { OrdersRepository } from '../src/modules/orders/repository.js';
 import { trustedRestaurantId } from '../src/infra/db/tenant.js';
+import { cpuMicrosPerCall, median } from './cpu-time.js';
 import { startOrderServer, twoItemOrder } from './order-server.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
@@ -25,19 +28,6 @@ interface Layer {
   label: string;
   call(): Promise<unknown>;
 }
-
-/** Microseconds of process CPU per call over `CALLS` sequential calls. */
-async function cpuPerCall(layer: Layer): Promise<number> {
-  const start = process.cpuUsage();
-  for (let i = 0; i < CALLS; i += 1) await layer.call();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / CALLS;
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
 
 const fixture = await startOrderServer();
 const hello = Fastify({ logger: false });
@@ -58,24 +48,21 @@ const { restaurant_id: restaurantId } = await context.database.kysely
   .executeTakeFirstOrThrow();
 const orders = new OrdersRepository(context.database.kysely, trustedRestaurantId(restaurantId));
 
-// The same SQL text the repository sends, run on a second connection to the same file.
+// The repository runs its two reads once more through a logging Kysely on a second connection to
+// the same file; the statements it sent are then run bare, with no query builder around them.
 const raw = new SQLite(path.join(context.config.dataDir, SQLITE_FILE_NAME), { readonly: true });
-const orderSql = context.database.kysely
-  .selectFrom('orders')
-  .selectAll()
-  .where('restaurant_id', '=', restaurantId)
-  .where('id', '=', orderId)
-  .where('deleted_at', 'is', null)
-  .compile();
-const itemsSql = context.database.kysely
-  .selectFrom('order_items')
-  .selectAll()
-  .where('restaurant_id', '=', restaurantId)
-  .where('order_id', '=', orderId)
-  .orderBy('position', 'asc')
-  .compile();
-const orderStatement = raw.prepare(orderSql.sql);
-const itemsStatement = raw.prepare(itemsSql.sql);
+const sent: CompiledQuery[] = [];
+const logged = new Kysely<DatabaseSchema>({
+  dialect: new SqliteDialect({ database: raw }),
+  log: (event) => void sent.push(event.query),
+});
+const loggedOrders = new OrdersRepository(logged, trustedRestaurantId(restaurantId));
+await loggedOrders.findById(orderId);
+await loggedOrders.itemsOf(orderId);
+const statements = sent.map((query) => ({
+  statement: raw.prepare(query.sql),
+  parameters: query.parameters as unknown[],
+}));
 
 const { authorization = '' } = fixture.headers;
 const layers: Layer[] = [
@@ -89,10 +76,7 @@ const layers: Layer[] = [
   },
   {
     label: 'the two reads on better-sqlite3 statements',
-    call: async () => [
-      orderStatement.all(orderSql.parameters),
-      itemsStatement.all(itemsSql.parameters),
-    ],
+    call: async () => statements.map(({ statement, parameters }) => statement.all(parameters)),
   },
   {
     label: 'the two reads through Kysely (repository)',
@@ -115,7 +99,9 @@ try {
   for (const layer of layers) for (let i = 0; i < 300; i += 1) await layer.call();
   const runs = layers.map((): number[] => []);
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const [index, layer] of layers.entries()) runs[index]?.push(await cpuPerCall(layer));
+    for (const [index, layer] of layers.entries()) {
+      runs[index]?.push(await cpuMicrosPerCall(layer.call, CALLS));
+    }
   }
   const costs = runs.map(median);
   const request = costs.at(-1) ?? Number.NaN;
@@ -134,7 +120,7 @@ try {
     ].join('\n'),
   );
 } finally {
-  raw.close();
+  await logged.destroy();
   await hello.close();
   await fixture.close();
 }

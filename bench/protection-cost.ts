@@ -9,6 +9,7 @@
  *   npx tsx bench/protection-cost.ts
  *   BENCH_REQUESTS=5000 BENCH_ROUNDS=5 npx tsx bench/protection-cost.ts
  */
+import { cpuMicrosPerCall, median } from './cpu-time.js';
 import {
   ORDER_NOTES_BODY,
   startProtectionServer,
@@ -54,19 +55,6 @@ async function send(server: ProtectionServer, route: Route): Promise<void> {
   if (response.statusCode !== 200) throw new Error(`${route} answered ${response.statusCode}`);
 }
 
-/** Microseconds of process CPU per request over `REQUESTS` sequential requests. */
-async function cpuPerRequest(server: ProtectionServer, route: Route): Promise<number> {
-  const start = process.cpuUsage();
-  for (let i = 0; i < REQUESTS; i += 1) await send(server, route);
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / REQUESTS;
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
-
 const off = await startProtectionServer({ rateLimit: false, intrusionDetection: false });
 const on = await startProtectionServer({});
 try {
@@ -79,8 +67,8 @@ try {
     const offRuns: number[] = [];
     const onRuns: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      offRuns.push(await cpuPerRequest(off, route));
-      onRuns.push(await cpuPerRequest(on, route));
+      offRuns.push(await cpuMicrosPerCall(() => send(off, route), REQUESTS));
+      onRuns.push(await cpuMicrosPerCall(() => send(on, route), REQUESTS));
     }
     const [a, b] = [median(offRuns), median(onRuns)];
     lines.push(

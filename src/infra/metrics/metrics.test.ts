@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { signIn, seedRestaurant, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { metricSample } from '../../../test/helpers/metrics.js';
 import { AppError } from '../../core/errors.js';
 import { inTransaction } from '../db/transaction.js';
 import { METRICS_HOST, startMetricsListener } from './listener.js';
@@ -26,10 +27,7 @@ const METRIC_NAMES = [
 ];
 
 /** The value of one sample in Prometheus text, or 0 when the series does not exist yet. */
-function sample(text: string, series: string): number {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
-}
+const sample = (text: string, series: string): number => metricSample(text, series) ?? 0;
 
 describe.each(testDialects())('GET /metrics on %s', (dialect) => {
   let t: TestApp;

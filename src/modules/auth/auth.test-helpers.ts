@@ -63,13 +63,20 @@ export async function userRow(t: TestApp, id: string): Promise<UsersTable> {
 /** Audit entries matching every given field, oldest first. */
 export async function auditEntries(
   t: TestApp,
-  match: { type?: string; action?: string; actorId?: string; resourceId?: string },
+  match: {
+    type?: string;
+    action?: string;
+    actorId?: string;
+    resourceId?: string;
+    requestId?: string;
+  },
 ): Promise<AuditEventsTable[]> {
   let query = t.context.database.kysely.selectFrom('audit_events').selectAll();
   if (match.type) query = query.where('event_type', '=', match.type);
   if (match.action) query = query.where('action', '=', match.action);
   if (match.actorId) query = query.where('actor_id', '=', match.actorId);
   if (match.resourceId) query = query.where('resource_id', '=', match.resourceId);
+  if (match.requestId) query = query.where('request_id', '=', match.requestId);
   return query.orderBy('occurred_at').orderBy('seq').execute();
 }
 

@@ -1,13 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
-import { dumpPostgresData } from '../../../test/helpers/pg-dump.js';
-import { SQLITE_FILE_NAME } from '../../infra/db/database.js';
+import { storedData } from '../../../test/helpers/stored-data.js';
 import { rotateDataKey } from '../../security/keys/data-key-rotation.js';
 import { call } from '../catalog/catalog.test-helpers.js';
 
@@ -59,19 +55,8 @@ describe.each(testDialects())('personal data at rest (%s)', (dialect) => {
   });
   afterAll(() => t.close());
 
-  /** Everything the database holds, as an attacker with the files (or a dump) would see it. */
-  async function databaseBytes(): Promise<Buffer> {
-    if (dialect === 'sqlite') {
-      const file = path.join(t.dataDir, SQLITE_FILE_NAME);
-      const files = [file, `${file}-wal`].filter((candidate) => existsSync(candidate));
-      expect(files).toContain(`${file}-wal`);
-      return Buffer.concat(files.map((candidate) => readFileSync(candidate)));
-    }
-    return dumpPostgresData(t.context.config.database.url!);
-  }
-
   async function expectNoPlaintext(): Promise<void> {
-    const bytes = await databaseBytes();
+    const bytes = Buffer.concat(await storedData(t));
 
     // The name is stored in clear on purpose (SPEC 3): finding it proves the scan sees the data.
     expect(bytes.includes(Buffer.from(SUBJECT.name))).toBe(true);

@@ -3,14 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { redisAvailable, testDialects } from '../../../test/helpers/database.js';
 import { freeLoopbackPort } from '../../../test/helpers/ports.js';
-
-/** Waits (up to a few seconds) for the app's Redis client to finish connecting. */
-async function redisReady(t: TestApp): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (t.context.redis?.status !== 'ready' && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { redisReady } from '../../../test/helpers/wait.js';
 
 /** Text a readiness answer must never carry: connection details or driver error messages. */
 const INTERNALS = /127\.0\.0\.1|localhost|postgres|redis:\/\/|chefia_test|destroyed|ECONN|Error/i;

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -79,8 +80,6 @@ function expectedOrder(
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 interface Server {
   origin: string;
   process: ChildProcess;
@@ -130,7 +129,7 @@ describe('crash safety of payments and refunds', () => {
       if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
       const live = await fetch(`${origin}/health/live`).catch(() => null);
       if (live?.ok) return { origin, process: child, output: () => output };
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
     child.kill('SIGKILL');
     throw new Error(`server did not start: ${output}`);

@@ -92,6 +92,21 @@ export async function refund(
   });
 }
 
+/** Cancels an order as `user`, with `reason`. */
+export async function cancelOrder(
+  t: TestApp,
+  user: SignedInUser,
+  orderId: string,
+  reason: string,
+): Promise<LightMyRequestResponse> {
+  return t.app.inject({
+    method: 'POST',
+    url: `/api/v1/orders/${orderId}/cancel`,
+    headers: user.headers,
+    payload: { reason },
+  });
+}
+
 /** Opens a drawer for the user and returns the session id. */
 export async function openDrawer(
   t: TestApp,

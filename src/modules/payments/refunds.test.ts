@@ -7,6 +7,7 @@ import type { Restaurant } from '../restaurants/repository.js';
 import {
   approve,
   auditEntries,
+  cancelOrder,
   newKey,
   openDrawer,
   orderRow,
@@ -85,13 +86,7 @@ describe.each(testDialects())('refunds (%s)', (dialect) => {
 
   it('lets an order be cancelled once its payment is refunded in full, and not before', async () => {
     const { orderId, paymentId } = await cardPayment(6_000);
-    const cancel = () =>
-      t.app.inject({
-        method: 'POST',
-        url: `/api/v1/orders/${orderId}/cancel`,
-        headers: manager.headers,
-        payload: { reason: 'cliente desistiu' },
-      });
+    const cancel = () => cancelOrder(t, manager, orderId, 'cliente desistiu');
 
     await refund(t, manager, paymentId, { amountCents: 2_000, reason: 'parcial' });
     const partly = await cancel();

@@ -181,11 +181,7 @@ export async function updateUser(
   input: UserChangeInput,
   source: RequestSource,
 ): Promise<UserView> {
-  return inTransaction(context.database, async (tx) => {
-    const users = new UsersRepository(tx, principal.restaurantId);
-    const user = await users.findById(userId);
-    if (!user) throw notFound();
-
+  return changeUser(context, principal, userId, async (tx, users, user) => {
     const changes: { display_name?: string; role?: Role } = {};
     if (input.displayName !== undefined) {
       const displayName = input.displayName.trim();
@@ -199,7 +195,8 @@ export async function updateUser(
       changes.role = input.role;
     }
 
-    await users.update(user.id, { ...changes, updated_at: context.clock.now().toISOString() });
+    const now = context.clock.now().toISOString();
+    await users.update(user.id, { ...changes, updated_at: now });
     if (changes.role) await revokeUserSessions(context, tx, user.id, 'role_change');
     await context.audit.record(tx, {
       type: 'data_modification',
@@ -211,7 +208,7 @@ export async function updateUser(
       resource: { type: 'user', id: user.id },
       details: { ...(changes.role ? { fromRole: user.role, toRole: changes.role } : {}) },
     });
-    return toUserView({ ...user, ...changes, updated_at: context.clock.now().toISOString() });
+    return toUserView({ ...user, ...changes, updated_at: now });
   });
 }
 
@@ -222,10 +219,7 @@ export async function disableUser(
   userId: string,
   source: RequestSource,
 ): Promise<UserView> {
-  return inTransaction(context.database, async (tx) => {
-    const users = new UsersRepository(tx, principal.restaurantId);
-    const user = await users.findById(userId);
-    if (!user) throw notFound();
+  return changeUser(context, principal, userId, async (tx, users, user) => {
     if (user.role === 'admin' && user.status !== 'disabled')
       await assertNotLastAdmin(context, users);
 
@@ -253,11 +247,7 @@ export async function unlockUser(
   userId: string,
   source: RequestSource,
 ): Promise<UserView> {
-  return inTransaction(context.database, async (tx) => {
-    const users = new UsersRepository(tx, principal.restaurantId);
-    const user = await users.findById(userId);
-    if (!user) throw notFound();
-
+  return changeUser(context, principal, userId, async (tx, users, user) => {
     const now = context.clock.now().toISOString();
     await users.update(user.id, {
       status: 'active',
@@ -324,11 +314,7 @@ export async function resetUserMfa(
   userId: string,
   source: RequestSource,
 ): Promise<UserView> {
-  return inTransaction(context.database, async (tx) => {
-    const users = new UsersRepository(tx, principal.restaurantId);
-    const user = await users.findById(userId);
-    if (!user) throw notFound();
-
+  return changeUser(context, principal, userId, async (tx, users, user) => {
     const cleared = await clearSecondFactor(context, tx, users, user.id);
     const revoked = await revokeUserSessions(context, tx, user.id, 'mfa_reset');
     await context.audit.record(tx, {
@@ -342,6 +328,24 @@ export async function resetUserMfa(
       details: { wasEnrolled: user.mfa_enabled === 1, sessionsRevoked: revoked },
     });
     return toUserView({ ...user, ...cleared });
+  });
+}
+
+/**
+ * Runs `change` on one user of the caller's restaurant inside one transaction; another
+ * restaurant's user, or an id that names none, answers 404.
+ */
+async function changeUser<T>(
+  context: AppContext,
+  principal: Principal,
+  userId: string,
+  change: (tx: Executor, users: UsersRepository, user: UserRow) => Promise<T>,
+): Promise<T> {
+  return inTransaction(context.database, async (tx) => {
+    const users = new UsersRepository(tx, principal.restaurantId);
+    const user = await users.findById(userId);
+    if (!user) throw notFound();
+    return change(tx, users, user);
   });
 }
 

@@ -7,7 +7,11 @@ import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
 import type { AuditEventsTable } from '../../infra/db/schema.js';
-import { IDENTITY_TEST_ENV, detailsOf } from '../../modules/auth/auth.test-helpers.js';
+import {
+  IDENTITY_TEST_ENV,
+  auditEntries,
+  detailsOf,
+} from '../../modules/auth/auth.test-helpers.js';
 import type { Restaurant } from '../../modules/restaurants/repository.js';
 import { SYSTEM_CHAIN } from '../../audit/recorder.js';
 
@@ -49,12 +53,7 @@ describe.each(testDialects())('refused bearer tokens (%s)', (dialect) => {
       url: '/api/v1/auth/me',
       headers: { authorization, 'x-request-id': requestId },
     });
-    const entries = await t.context.database.kysely
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('request_id', '=', requestId)
-      .execute();
-    return { response, entries };
+    return { response, entries: await auditEntries(t, { requestId }) };
   }
 
   /** One refusal, answered with the generic 401 and audited once, holding no part of the token. */
@@ -146,12 +145,7 @@ describe.each(testDialects())('refused bearer tokens (%s)', (dialect) => {
     });
 
     expect((await present(cashier.headers.authorization)).entries).toEqual([]);
-    const anonymous = await t.context.database.kysely
-      .selectFrom('audit_events')
-      .select('id')
-      .where('request_id', '=', requestId)
-      .execute();
-    expect(anonymous).toEqual([]);
+    expect(await auditEntries(t, { requestId })).toEqual([]);
   });
 });
 
@@ -177,11 +171,6 @@ describe('a flood of refused bearer tokens', () => {
     }
 
     expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
-    const entries = await t.context.database.kysely
-      .selectFrom('audit_events')
-      .select('id')
-      .where('action', '=', 'auth.token_rejected')
-      .execute();
-    expect(entries).toHaveLength(3);
+    expect(await auditEntries(t, { action: 'auth.token_rejected' })).toHaveLength(3);
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { redisAvailable, testDialects } from '../../../test/helpers/database.js';
+import { redisReady } from '../../../test/helpers/wait.js';
 import type { Restaurant } from '../../modules/restaurants/repository.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import { IDENTITY_TEST_ENV, getMe } from '../../modules/auth/auth.test-helpers.js';
@@ -41,14 +42,6 @@ async function timeUntilRefused(app: TestApp, token: string, limit: number): Pro
   return Number.POSITIVE_INFINITY;
 }
 
-async function untilReady(app: TestApp): Promise<void> {
-  const deadline = performance.now() + 5_000;
-  while (app.context.redis?.status !== 'ready') {
-    if (performance.now() > deadline) throw new Error('Redis did not become ready');
-    await sleep(20);
-  }
-}
-
 describe.each(testDialects())('revocation across processes (%s)', (dialect) => {
   describe.runIf(redisAvailable())('with Redis', () => {
     let a: TestApp;
@@ -57,8 +50,8 @@ describe.each(testDialects())('revocation across processes (%s)', (dialect) => {
 
     beforeAll(async () => {
       ({ a, b } = await twoProcesses(dialect, true));
-      await untilReady(a);
-      await untilReady(b);
+      await redisReady(a);
+      await redisReady(b);
       restaurant = await seedRestaurant(a);
     });
     afterAll(async () => {

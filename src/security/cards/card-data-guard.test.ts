@@ -1,14 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
 import { captureLogs } from '../../../test/helpers/logs.js';
-import { dumpPostgresData } from '../../../test/helpers/pg-dump.js';
-import { SQLITE_FILE_NAME } from '../../infra/db/database.js';
+import { storedData } from '../../../test/helpers/stored-data.js';
 import {
   auditEntries,
   countRows,
@@ -136,24 +132,6 @@ describe.each(testDialects())('card data (PCI DSS) on %s', (dialect) => {
     expect(response.statusCode).toBe(201);
   });
 
-  /**
-   * What the database holds, as an attacker with its files or a dump would see it: on SQLite the
-   * raw files, WAL included; on PostgreSQL every row as `pg_dump` prints it.
-   */
-  async function storedText(): Promise<string[]> {
-    if (dialect === 'postgres') {
-      return [(await dumpPostgresData(t.context.config.database.url!)).toString('latin1')];
-    }
-
-    const files = [SQLITE_FILE_NAME, `${SQLITE_FILE_NAME}-wal`]
-      .map((name) => path.join(t.dataDir, name))
-      .filter((file) => existsSync(file));
-    expect(files).toHaveLength(2);
-    // The WAL holds the recent writes: it must have something in it for the scan to mean anything.
-    expect(readFileSync(files[1]!).length).toBeGreaterThan(0);
-    return files.map((file) => readFileSync(file).toString('latin1'));
-  }
-
   it('leaves no PAN, CVV or track data in the database or in the logs', async () => {
     const refused = await pay(t, cashier, orderId, {
       method: 'credit',
@@ -176,7 +154,7 @@ describe.each(testDialects())('card data (PCI DSS) on %s', (dialect) => {
     });
     expect(read.json().card.maskedPan).toBe(PAN_MASKED);
 
-    const stored = await storedText();
+    const stored = (await storedData(t)).map((bytes) => bytes.toString('latin1'));
     // The masked number is kept on purpose: finding it proves the scan sees the payment's row.
     expect(stored.some((text) => text.includes(PAN_MASKED))).toBe(true);
     expect(logs.lines.length).toBeGreaterThan(0);

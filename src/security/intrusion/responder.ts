@@ -88,15 +88,6 @@ export class IntrusionResponder {
   }
 
   /**
-   * Counts a failed credential check (a login, a manager approval, an API key) for `account`
-   * and blocks the source once it has failed often, across several accounts: one account's
-   * failures are the account lockout's business, many accounts from one source is a sweep.
-   */
-  async credentialFailed(request: FastifyRequest, account: string): Promise<void> {
-    await this.#countSignInAttempt(request, account);
-  }
-
-  /**
    * Counts a sign-in the auth rate limit refused (429) as a failed attempt of its source. With
    * SPEC 5.4's auth limit (5 per 300 s per address) about ten attempts in the default ten-minute
    * window ever reach the credential check, half the failures that block, so on failures alone
@@ -106,10 +97,16 @@ export class IntrusionResponder {
    * their own account through the 429s is left to its lockout.
    */
   async signInThrottled(request: FastifyRequest): Promise<void> {
-    await this.#countSignInAttempt(request, undefined);
+    await this.credentialFailed(request, undefined);
   }
 
-  async #countSignInAttempt(request: FastifyRequest, account: string | undefined): Promise<void> {
+  /**
+   * Counts a failed credential check (a login, a manager approval, an API key) for `account`,
+   * when the attempt names one, and blocks the source once it has failed often, across several
+   * accounts: one account's failures are the account lockout's business, many accounts from one
+   * source is a sweep.
+   */
+  async credentialFailed(request: FastifyRequest, account: string | undefined): Promise<void> {
     if (this.#settings.enabled === false) return;
     const address = clientAddress(request);
     const { events, distinctTags } = this.#failures.record(address, account);

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { captureLogs } from '../../../test/helpers/logs.js';
+import { metricSample } from '../../../test/helpers/metrics.js';
 import { freeLoopbackPort } from '../../../test/helpers/ports.js';
+import { waitUntil } from '../../../test/helpers/wait.js';
 import { rateLimitState } from './state.js';
 
 const FALLBACK_WARNING = 'rate limiting fell back to local counters: redis unavailable';
@@ -42,23 +44,9 @@ async function stopRedis(redis: ChildProcess): Promise<void> {
   await once(redis, 'exit');
 }
 
-/** The value of one unlabelled sample in Prometheus text, or NaN when it is missing. */
-function sample(text: string, series: string): number {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : Number.NaN;
-}
-
 /** How many captured log lines carry exactly this message. */
 function logged(lines: string[], message: string): number {
   return lines.filter((line) => (JSON.parse(line) as { msg?: string }).msg === message).length;
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const available = await new Promise<boolean>((resolve) => {
@@ -88,8 +76,8 @@ describe.skipIf(!available)('rate limits shared through Redis, and its outage', 
     };
     a = await buildTestApp({ ...options, logger: logsOfA.logger });
     b = await buildTestApp({ ...options, logger: logsOfB.logger });
-    await until(() => a.context.redis?.status === 'ready', 'app A reaches redis');
-    await until(() => b.context.redis?.status === 'ready', 'app B reaches redis');
+    await waitUntil(() => a.context.redis?.status === 'ready', 'app A reaches redis');
+    await waitUntil(() => b.context.redis?.status === 'ready', 'app B reaches redis');
     admin = await signIn(a, await seedRestaurant(a), 'admin');
   }, 60_000);
   afterAll(async () => {
@@ -123,16 +111,16 @@ describe.skipIf(!available)('rate limits shared through Redis, and its outage', 
     expect(statuses.slice(10)).toEqual([429, 429]);
     expect(rateLimitState().redisFallback).toBe(false);
     const metrics = await scrapeA();
-    expect(sample(metrics, 'chefia_redis_fallback')).toBe(0);
-    expect(sample(metrics, 'chefia_rate_limit_fallbacks_total')).toBe(0);
+    expect(metricSample(metrics, 'chefia_redis_fallback')).toBe(0);
+    expect(metricSample(metrics, 'chefia_rate_limit_fallbacks_total')).toBe(0);
     expect(logged(logsOfA.lines, FALLBACK_WARNING)).toBe(0);
   });
 
   it('keeps limiting, locally and without errors, while Redis is down', async () => {
     const eventsBefore = rateLimitState().fallbackEvents;
     await stopRedis(redis);
-    await until(() => a.context.redis?.status !== 'ready', 'app A notices the outage');
-    await until(() => b.context.redis?.status !== 'ready', 'app B notices the outage');
+    await waitUntil(() => a.context.redis?.status !== 'ready', 'app A notices the outage');
+    await waitUntil(() => b.context.redis?.status !== 'ready', 'app B notices the outage');
 
     const onA: number[] = [];
     for (let i = 0; i < 12; i += 1) onA.push((await hit(a, '203.0.113.102')).statusCode);
@@ -149,8 +137,8 @@ describe.skipIf(!available)('rate limits shared through Redis, and its outage', 
   it('shows the outage in /metrics and logs it once, however many requests it serves', async () => {
     const metrics = await scrapeA();
 
-    expect(sample(metrics, 'chefia_redis_fallback')).toBe(1);
-    expect(sample(metrics, 'chefia_rate_limit_fallbacks_total')).toBe(1);
+    expect(metricSample(metrics, 'chefia_redis_fallback')).toBe(1);
+    expect(metricSample(metrics, 'chefia_rate_limit_fallbacks_total')).toBe(1);
     // Each process served a dozen limited requests (and A a scrape) during the outage.
     expect(logged(logsOfA.lines, FALLBACK_WARNING)).toBe(1);
     expect(logged(logsOfB.lines, FALLBACK_WARNING)).toBe(1);
@@ -160,8 +148,8 @@ describe.skipIf(!available)('rate limits shared through Redis, and its outage', 
 
   it('shares the counters again once Redis is back', async () => {
     redis = await startRedis(port);
-    await until(() => a.context.redis?.status === 'ready', 'app A reconnects');
-    await until(() => b.context.redis?.status === 'ready', 'app B reconnects');
+    await waitUntil(() => a.context.redis?.status === 'ready', 'app A reconnects');
+    await waitUntil(() => b.context.redis?.status === 'ready', 'app B reconnects');
 
     const statuses = await alternate('203.0.113.103', 12);
 
@@ -170,9 +158,9 @@ describe.skipIf(!available)('rate limits shared through Redis, and its outage', 
     expect(rateLimitState().redisFallback).toBe(false);
 
     const metrics = await scrapeA();
-    expect(sample(metrics, 'chefia_redis_fallback')).toBe(0);
+    expect(metricSample(metrics, 'chefia_redis_fallback')).toBe(0);
     // A counter: the outage stays counted after it ends.
-    expect(sample(metrics, 'chefia_rate_limit_fallbacks_total')).toBe(1);
+    expect(metricSample(metrics, 'chefia_rate_limit_fallbacks_total')).toBe(1);
     for (const logs of [logsOfA, logsOfB]) {
       expect(logged(logs.lines, FALLBACK_WARNING)).toBe(1);
       expect(logged(logs.lines, RECOVERY_NOTICE)).toBe(1);

@@ -51,7 +51,8 @@ export interface IssueInput {
 /**
  * Why a presented access token was refused, for the audit trail only: the client always gets the
  * same 401. `malformed` is a header that is not a bearer JWT; `invalid` covers every token whose
- * signature, key, algorithm or claims do not hold; `revoked` is a logged-out or ended session.
+ * signature, key, algorithm or claims do not hold; `expired` is our own token past its lifetime;
+ * `revoked` is a logged-out or ended session.
  */
 export type TokenRejection = 'malformed' | 'invalid' | 'expired' | 'revoked';
 

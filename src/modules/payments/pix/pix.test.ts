@@ -4,7 +4,7 @@ import { buildTestApp, type TestApp } from '../../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../../test/helpers/auth.js';
 import { testDialects } from '../../../../test/helpers/database.js';
 import type { Restaurant } from '../../restaurants/repository.js';
-import { auditEntries, orderRow, pay, seedOrder } from '../payments.test-helpers.js';
+import { auditEntries, cancelOrder, orderRow, pay, seedOrder } from '../payments.test-helpers.js';
 import { signPixWebhook } from './webhook-signature.js';
 
 const PIX_KEY = '123e4567-e12b-12d1-a456-426655440000';
@@ -70,6 +70,14 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
     return { orderId, payment: response.json() };
   };
 
+  /** The cashier cancels a pending PIX charge. */
+  const cancelCharge = (paymentId: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/api/v1/payments/${paymentId}/cancel`,
+      headers: cashier.headers,
+    });
+
   const webhook = (
     body: Record<string, unknown>,
     options: { secret?: string; timestamp?: number; raw?: string } = {},
@@ -122,11 +130,7 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
       expect(blocked.statusCode).toBe(409);
       expect(blocked.json().code).toBe('POS_ERR_AMOUNT_EXCEEDS_BALANCE');
 
-      const cancelled = await t.app.inject({
-        method: 'POST',
-        url: `/api/v1/payments/${payment.id}/cancel`,
-        headers: cashier.headers,
-      });
+      const cancelled = await cancelCharge(payment.id);
       expect(cancelled.json()).toMatchObject({ status: 'cancelled' });
       const after = await pay(t, cashier, orderId, {
         method: 'voucher',
@@ -139,25 +143,13 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
 
     it('keeps an order with a pending charge from being cancelled until the charge is', async () => {
       const { orderId, payment } = await charge(3_000);
-      const cancelOrder = () =>
-        t.app.inject({
-          method: 'POST',
-          url: `/api/v1/orders/${orderId}/cancel`,
-          headers: manager.headers,
-          payload: { reason: 'cliente foi embora' },
-        });
-
-      const refused = await cancelOrder();
+      const refused = await cancelOrder(t, manager, orderId, 'cliente foi embora');
       expect(refused.statusCode).toBe(409);
       expect(refused.json().code).toBe('POS_ERR_ORDER_HAS_PAYMENTS');
       expect((await orderRow(t, orderId)).status).not.toBe('cancelled');
 
-      await t.app.inject({
-        method: 'POST',
-        url: `/api/v1/payments/${payment.id}/cancel`,
-        headers: cashier.headers,
-      });
-      const cancelled = await cancelOrder();
+      await cancelCharge(payment.id);
+      const cancelled = await cancelOrder(t, manager, orderId, 'cliente foi embora');
       expect(cancelled.statusCode).toBe(200);
       expect((await orderRow(t, orderId)).status).toBe('cancelled');
     });
@@ -295,11 +287,7 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
 
     it('records money for a cancelled charge without applying it, and raises an alert', async () => {
       const { orderId, payment } = await charge(3_000);
-      await t.app.inject({
-        method: 'POST',
-        url: `/api/v1/payments/${payment.id}/cancel`,
-        headers: cashier.headers,
-      });
+      await cancelCharge(payment.id);
 
       const response = await webhook({
         eventId: 'evt-c-' + payment.id,
