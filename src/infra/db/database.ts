@@ -11,6 +11,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 
+import { GroupCommit } from './group-commit.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -22,6 +23,8 @@ export type Executor = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
 export interface Database {
   readonly kysely: Kysely<DatabaseSchema>;
   readonly dialect: DialectName;
+  /** Runs `work` in one transaction; resolves once what it wrote is committed. */
+  transaction<T>(work: (tx: Transaction<DatabaseSchema>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -66,7 +69,16 @@ function openSqlite(options: DatabaseOptions): Database {
   const kysely = new Kysely<DatabaseSchema>({
     dialect: new SqliteDialect({ database: withStatementCache(connection) }),
   });
-  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+  const commits = new GroupCommit(kysely);
+  return {
+    kysely,
+    dialect: 'sqlite',
+    transaction: (work) => commits.run(work),
+    async close() {
+      await commits.idle();
+      await kysely.destroy();
+    },
+  };
 }
 
 const STATEMENT_CACHE_SIZE = 500;
@@ -115,5 +127,11 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   // exception and takes the whole server down with it.
   pool.on('error', (error) => options.onConnectionError?.(error));
   const kysely = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
-  return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+  return {
+    kysely,
+    dialect: 'postgres',
+    // The server groups concurrent commits itself, and the pool runs transactions side by side.
+    transaction: (work) => kysely.transaction().execute(work),
+    close: () => kysely.destroy(),
+  };
 }

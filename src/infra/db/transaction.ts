@@ -13,5 +13,5 @@ export async function inTransaction<T>(
   database: Database,
   work: (tx: Tx) => Promise<T>,
 ): Promise<T> {
-  return database.kysely.transaction().execute(work);
+  return database.transaction(work);
 }
