@@ -9,7 +9,7 @@ import { errorBody } from '../../http/error-handler.js';
 import { blindIndex, randomToken } from '../../security/crypto/index.js';
 
 /*
- * `Idempotency-Key` for writes that move money. A key is claimed in its own committed statement
+ * `Idempotency-Key` for writes that move money. A key is claimed in its own committed transaction
  * before the operation runs; the operation's transaction stores the response on the key row, so
  * the money and the remembered answer commit together or not at all. A retry then gets:
  * - the stored response (same status and body) when the key is done with the same request;
@@ -73,7 +73,10 @@ export async function runIdempotent<T>(
 ): Promise<StoredResponse<T>> {
   const key = checkKey(request.key);
   const requestHash = hashRequest(context, request);
-  const claim = await claimKey(context, request.restaurantId, key, requestHash);
+  // Committed on its own before the operation starts, so a concurrent duplicate finds the claim.
+  const claim = await inTransaction(context.database, (tx) =>
+    claimKey(context, tx, request.restaurantId, key, requestHash),
+  );
   if (claim.kind === 'replay') {
     return { statusCode: claim.statusCode, body: claim.body as T | ErrorBody, replayed: true };
   }
@@ -130,11 +133,11 @@ export function canonicalJson(value: unknown): string {
 
 async function claimKey(
   context: AppContext,
+  db: Tx,
   restaurantId: RestaurantId,
   key: string,
   requestHash: string,
 ): Promise<Claim> {
-  const db = context.database.kysely;
   // A row can vanish between the insert and the read (a failed attempt releasing it), so the
   // claim is retried a few times before giving up as "in progress".
   for (let attempt = 0; attempt < 3; attempt++) {

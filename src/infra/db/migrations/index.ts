@@ -5,6 +5,7 @@ import { orders } from './004-orders.js';
 import { payments } from './005-payments.js';
 import { protection } from './006-protection.js';
 import { monitoring } from './007-monitoring.js';
+import { paymentLookups } from './008-payment-lookups.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   payments,
   protection,
   monitoring,
+  paymentLookups,
 ];
