@@ -51,6 +51,33 @@ export function bearer(accessToken: string): { authorization: string } {
   return { authorization: `Bearer ${accessToken}` };
 }
 
+/** The one body every refused credential gets, whatever was wrong with it. */
+export const UNAUTHENTICATED = {
+  statusCode: 401,
+  code: 'POS_ERR_UNAUTHENTICATED',
+  error: 'Unauthorized',
+  message: 'Authentication failed.',
+};
+
+/** Base64url of a string as it is, or of any other value as JSON: a part of a forged token. */
+export const b64url = (value: unknown): string =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+const decodePart = (part: string | undefined): Record<string, unknown> =>
+  JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+
+/** The three parts of a compact JWS, decoded where they are JSON. */
+export function partsOf(token: string) {
+  const [header, payload, signature] = token.split('.');
+  return { header: decodePart(header), payload: decodePart(payload), signature: signature ?? '' };
+}
+
+/** The same token with some payload claims changed, under the original signature. */
+export function withClaims(token: string, change: Record<string, unknown>): string {
+  const { header, payload, signature } = partsOf(token);
+  return `${b64url(header)}.${b64url({ ...payload, ...change })}.${signature}`;
+}
+
 /** The stored row of a user, read around the API. */
 export async function userRow(t: TestApp, id: string): Promise<UsersTable> {
   return t.context.database.kysely

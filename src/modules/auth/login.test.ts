@@ -12,6 +12,7 @@ import {
 import type { Restaurant } from '../restaurants/repository.js';
 import {
   IDENTITY_TEST_ENV,
+  UNAUTHENTICATED,
   auditEntries,
   bearer,
   detailsOf,
@@ -20,12 +21,6 @@ import {
   userRow,
 } from './auth.test-helpers.js';
 
-const GENERIC_FAILURE = {
-  statusCode: 401,
-  code: 'POS_ERR_UNAUTHENTICATED',
-  error: 'Unauthorized',
-  message: 'Authentication failed.',
-};
 const WRONG_PASSWORD = 'Errado-Totalmente-9931';
 const LOCK_MS = 30 * 60_000;
 
@@ -144,7 +139,7 @@ describe.each(testDialects())('login (%s)', (dialect) => {
       });
 
       expect(unknown.response.statusCode).toBe(401);
-      expect(unknown.response.json()).toEqual(GENERIC_FAILURE);
+      expect(unknown.response.json()).toEqual(UNAUTHENTICATED);
       expect(wrong.response.statusCode).toBe(unknown.response.statusCode);
       expect(wrong.response.body).toBe(unknown.response.body);
       expect(noRestaurant.response.body).toBe(unknown.response.body);

@@ -108,20 +108,14 @@ export async function paymentRoutes(app: App, context: AppContext): Promise<void
 
   app.post(
     '/api/v1/payments/:id/confirm',
-    {
-      config: processing,
-      schema: { params: PaymentParams, response: { 200: PaymentResult } },
-    },
+    { config: processing, schema: { params: PaymentParams, response: { 200: PaymentResult } } },
     async (request) =>
       confirmPixPayment(context, principalOf(request), request.params.id, sourceOf(request)),
   );
 
   app.post(
     '/api/v1/payments/:id/cancel',
-    {
-      config: processing,
-      schema: { params: PaymentParams, response: { 200: PaymentResult } },
-    },
+    { config: processing, schema: { params: PaymentParams, response: { 200: PaymentResult } } },
     async (request) =>
       cancelPixPayment(context, principalOf(request), request.params.id, sourceOf(request)),
   );

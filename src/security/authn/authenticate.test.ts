@@ -9,29 +9,17 @@ import { testDialects } from '../../../test/helpers/database.js';
 import type { AuditEventsTable } from '../../infra/db/schema.js';
 import {
   IDENTITY_TEST_ENV,
+  UNAUTHENTICATED,
   auditEntries,
+  b64url,
   detailsOf,
+  withClaims,
 } from '../../modules/auth/auth.test-helpers.js';
 import type { Restaurant } from '../../modules/restaurants/repository.js';
 import { SYSTEM_CHAIN } from '../../audit/recorder.js';
 
-const UNAUTHENTICATED = {
-  statusCode: 401,
-  code: 'POS_ERR_UNAUTHENTICATED',
-  error: 'Unauthorized',
-  message: 'Authentication failed.',
-};
 /** Access-token lifetime plus the verifier's clock tolerance, and a little more. */
 const PAST_EXPIRY_MS = (900 + 7) * 1000;
-
-const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/** The same token with one payload claim changed, under the original signature. */
-function tampered(token: string, change: Record<string, unknown>): string {
-  const [header, payload = '', signature] = token.split('.');
-  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as object;
-  return `${header}.${b64url({ ...claims, ...change })}.${signature}`;
-}
 
 describe.each(testDialects())('refused bearer tokens (%s)', (dialect) => {
   let t: TestApp;
@@ -95,7 +83,7 @@ describe.each(testDialects())('refused bearer tokens (%s)', (dialect) => {
 
   it('records a tampered token on the system chain, trusting nothing it claims', async () => {
     const cashier = await signIn(t, restaurant, 'cashier');
-    const forged = tampered(cashier.accessToken, { role: 'admin' });
+    const forged = withClaims(cashier.accessToken, { role: 'admin' });
 
     const entry = await expectRefusedOnce(forged, 'invalid');
 

@@ -10,6 +10,20 @@ import { intrusionState } from './state.js';
 
 const closed = { additionalProperties: false } as const;
 
+/** A request from `remoteAddress` to the cheapest route, to see whether the source is blocked. */
+const liveFrom = (t: TestApp, remoteAddress: string) =>
+  t.app.inject({ method: 'GET', url: '/health/live', remoteAddress });
+
+/** Audit entries of `action` from sources in `ipPrefix`, oldest first. */
+const entriesFrom = (t: TestApp, action: string, ipPrefix: string) =>
+  t.context.database.kysely
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('action', '=', action)
+    .where('ip_prefix', '=', ipPrefix)
+    .orderBy('seq')
+    .execute();
+
 describe.each(testDialects())('intrusion detection over HTTP (%s)', (dialect) => {
   let t: TestApp;
   let admin: SignedInUser;
@@ -47,18 +61,6 @@ describe.each(testDialects())('intrusion detection over HTTP (%s)', (dialect) =>
       remoteAddress,
       payload: { note: text },
     });
-  const live = (remoteAddress: string) =>
-    t.app.inject({ method: 'GET', url: '/health/live', remoteAddress });
-
-  const alerts = (action: string, ipPrefix: string) =>
-    t.context.database.kysely
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', action)
-      .where('ip_prefix', '=', ipPrefix)
-      .orderBy('seq')
-      .execute();
-
   it('refuses probes in the path, the query and the body with POS_ERR_THREAT_DETECTED', async () => {
     const probes = [
       { method: 'GET' as const, url: "/api/v1/users/1'%20OR%20'1'='1", location: 'path' },
@@ -96,7 +98,7 @@ describe.each(testDialects())('intrusion detection over HTTP (%s)', (dialect) =>
         message: 'The request was rejected.',
       });
 
-      const [entry] = await alerts('intrusion.detected', '198.51.100.0/24').then((rows) =>
+      const [entry] = await entriesFrom(t, 'intrusion.detected', '198.51.100.0/24').then((rows) =>
         rows.filter((row) => row.request_id === response.headers['x-request-id']),
       );
       expect(entry).toMatchObject({
@@ -120,7 +122,7 @@ describe.each(testDialects())('intrusion detection over HTTP (%s)', (dialect) =>
 
     expect(response.statusCode).toBe(400);
     expect(response.json().code).toBe('POS_ERR_THREAT_DETECTED');
-    const [entry] = await alerts('intrusion.detected', '198.51.100.0/24').then((rows) =>
+    const [entry] = await entriesFrom(t, 'intrusion.detected', '198.51.100.0/24').then((rows) =>
       rows.filter((row) => row.request_id === response.headers['x-request-id']),
     );
     expect(entry).toMatchObject({ resource_id: 'GET unmatched', actor_type: 'anonymous' });
@@ -166,26 +168,26 @@ describe.each(testDialects())('intrusion detection over HTTP (%s)', (dialect) =>
     const probe = "1' OR 1=1--";
     expect((await note(probe, '203.0.113.66')).statusCode).toBe(400);
     expect((await note(probe, '203.0.113.66')).statusCode).toBe(400);
-    expect((await live('203.0.113.66')).statusCode).toBe(200);
+    expect((await liveFrom(t, '203.0.113.66')).statusCode).toBe(200);
     expect((await note(probe, '203.0.113.66')).statusCode).toBe(400);
 
-    const blocked = await live('203.0.113.66');
+    const blocked = await liveFrom(t, '203.0.113.66');
     expect(blocked.statusCode).toBe(403);
     expect(blocked.json()).toMatchObject({ code: 'POS_ERR_IP_BLOCKED' });
     const clean = await note('sem cebola', '203.0.113.66');
     expect(clean.statusCode).toBe(403);
     expect(clean.json().code).toBe('POS_ERR_IP_BLOCKED');
 
-    expect((await live('203.0.113.67')).statusCode).toBe(200);
+    expect((await liveFrom(t, '203.0.113.67')).statusCode).toBe(200);
     expect((await note('sem cebola', '203.0.113.67')).statusCode).toBe(200);
 
-    const detections = await alerts('intrusion.detected', '203.0.113.0/24');
+    const detections = await entriesFrom(t, 'intrusion.detected', '203.0.113.0/24');
     expect(detections.map((row) => JSON.parse(row.details) as unknown)).toEqual([
       { kind: 'sql_injection', location: 'body', detections: 1, blocked: false },
       { kind: 'sql_injection', location: 'body', detections: 2, blocked: false },
       { kind: 'sql_injection', location: 'body', detections: 3, blocked: true },
     ]);
-    const [block] = await alerts('ip.block', '203.0.113.0/24');
+    const [block] = await entriesFrom(t, 'ip.block', '203.0.113.0/24');
     expect(block).toMatchObject({ event_type: 'security_alert', actor_type: 'system' });
     expect(JSON.parse(block!.details)).toEqual({
       reason: 'threat_detected',
@@ -208,9 +210,9 @@ describe.each(testDialects())('intrusion detection over HTTP (%s)', (dialect) =>
 
   it('lifts an automatic block after 15 minutes', async () => {
     t.clock.advance(14 * 60_000);
-    expect((await live('203.0.113.66')).statusCode).toBe(403);
+    expect((await liveFrom(t, '203.0.113.66')).statusCode).toBe(403);
     t.clock.advance(60_000);
-    expect((await live('203.0.113.66')).statusCode).toBe(200);
+    expect((await liveFrom(t, '203.0.113.66')).statusCode).toBe(200);
   });
 
   it('lets old probes age out: two, then one eleven minutes later, block nothing', async () => {
@@ -220,7 +222,7 @@ describe.each(testDialects())('intrusion detection over HTTP (%s)', (dialect) =>
     t.clock.advance(11 * 60_000);
     expect((await note(probe, '203.0.113.70')).statusCode).toBe(400);
 
-    expect((await live('203.0.113.70')).statusCode).toBe(200);
+    expect((await liveFrom(t, '203.0.113.70')).statusCode).toBe(200);
   });
 
   it('never blocks loopback, though it still refuses and audits its probes', async () => {
@@ -228,8 +230,8 @@ describe.each(testDialects())('intrusion detection over HTTP (%s)', (dialect) =>
       expect((await note('../../../../etc/passwd', '127.0.0.1')).statusCode).toBe(400);
     }
 
-    expect((await live('127.0.0.1')).statusCode).toBe(200);
-    const detections = await alerts('intrusion.detected', '127.0.0.0/24');
+    expect((await liveFrom(t, '127.0.0.1')).statusCode).toBe(200);
+    const detections = await entriesFrom(t, 'intrusion.detected', '127.0.0.0/24');
     expect(detections.at(-1) && JSON.parse(detections.at(-1)!.details)).toMatchObject({
       kind: 'path_traversal',
       detections: 4,
@@ -249,17 +251,17 @@ describe.each(testDialects())('intrusion detection over HTTP (%s)', (dialect) =>
     for (let i = 0; i < 19; i += 1) {
       expect((await fail('203.0.113.90', `guess${i % 5}`)).statusCode).toBe(401);
     }
-    expect((await live('203.0.113.90')).statusCode).toBe(200);
+    expect((await liveFrom(t, '203.0.113.90')).statusCode).toBe(200);
     expect((await fail('203.0.113.90', 'guess4')).statusCode).toBe(401);
-    expect((await live('203.0.113.90')).statusCode).toBe(403);
+    expect((await liveFrom(t, '203.0.113.90')).statusCode).toBe(403);
 
     // Twenty failures on one account are the lockout's business, not a sweep.
     for (let i = 0; i < 20; i += 1) {
       expect((await fail('203.0.113.91', 'onlyone')).statusCode).toBe(401);
     }
-    expect((await live('203.0.113.91')).statusCode).toBe(200);
+    expect((await liveFrom(t, '203.0.113.91')).statusCode).toBe(200);
 
-    const [block] = await alerts('ip.block', '203.0.113.0/24').then((rows) =>
+    const [block] = await entriesFrom(t, 'ip.block', '203.0.113.0/24').then((rows) =>
       rows.filter((row) => JSON.parse(row.details).reason === 'brute_force'),
     );
     expect(JSON.parse(block!.details)).toEqual({
@@ -309,8 +311,6 @@ describe('credential sweeps under the production rate limits', () => {
       remoteAddress,
       payload: { restaurant: restaurant.slug, username, password },
     });
-  const liveFrom = (remoteAddress: string) =>
-    t.app.inject({ method: 'GET', url: '/health/live', remoteAddress });
 
   it('runs with the auth limit of SPEC 5.4', () => {
     expect(PRODUCTION_RATE_LIMITS).toMatchObject({ CHEFIA_RATE_LIMIT_AUTH: '5/300' });
@@ -332,16 +332,11 @@ describe('credential sweeps under the production rate limits', () => {
       error: 'Forbidden',
       message: 'Requests from this source are blocked.',
     });
-    const live = await liveFrom('203.0.113.120');
+    const live = await liveFrom(t, '203.0.113.120');
     expect(live.statusCode).toBe(403);
     expect(live.json().code).toBe('POS_ERR_IP_BLOCKED');
 
-    const [block] = await t.context.database.kysely
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'ip.block')
-      .where('ip_prefix', '=', '203.0.113.0/24')
-      .execute();
+    const [block] = await entriesFrom(t, 'ip.block', '203.0.113.0/24');
     expect(JSON.parse(block!.details)).toEqual({
       reason: 'brute_force',
       minutes: 15,
@@ -366,7 +361,7 @@ describe('credential sweeps under the production rate limits', () => {
     }
 
     expect(statuses).toEqual([...Array<number>(5).fill(401), ...Array<number>(20).fill(429)]);
-    const live = await liveFrom('203.0.113.122');
+    const live = await liveFrom(t, '203.0.113.122');
     expect(live.statusCode).toBe(200);
   });
 });
