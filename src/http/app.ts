@@ -22,6 +22,7 @@ import { installDocs } from './docs.js';
 import { installErrorHandler } from './error-handler.js';
 import { installNotFoundHandler } from './not-found.js';
 import { installRequestId, requestIdFor } from './request-id.js';
+import { installRequestLog } from './request-log.js';
 import { enforceRouteDeclarations } from './route-declarations.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { installValidators } from './validation.js';
@@ -50,7 +51,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   const { config } = context;
   const serverOptions: FastifyServerOptions & { https?: HttpsServerOptions } = {
     loggerInstance: context.logger,
-    // One allow-listed line per request is written by the onResponse hook below instead.
+    // One allow-listed line per request is written by `installRequestLog` instead.
     logController: new LogController({
       disableRequestLogging: true,
       requestIdLogLabel: 'requestId',
@@ -75,12 +76,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   installAuthentication(app, context);
   installCardDataGuard(app, context);
   installMetrics(app, context.metrics);
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { req: request, res: reply, responseTimeMs: Math.round(reply.elapsedTime) },
-      'request completed',
-    );
-  });
+  installRequestLog(app);
 
   if (config.docs.enabled) await installDocs(app);
   await registerModules(app, context);
