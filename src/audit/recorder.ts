@@ -87,17 +87,25 @@ export class AuditRecorder {
 
   /**
    * Takes the chain head for this transaction. On PostgreSQL the row lock serializes writers of
-   * one chain; SQLite serializes all writers already.
+   * one chain; SQLite serializes all writers already. A chain's first entry creates its head;
+   * every later one finds it with the single read.
    */
   async #lockChainHead(tx: Executor, chainId: string) {
+    const existing = await this.#readChainHead(tx, chainId);
+    if (existing) return existing;
     await tx
       .insertInto('audit_chain_heads')
       .values({ chain_id: chainId, last_seq: 0, last_hash: GENESIS_HASH })
       .onConflict((oc) => oc.column('chain_id').doNothing())
       .execute();
+    const created = await this.#readChainHead(tx, chainId);
+    if (!created) throw new Error('The audit chain head could not be created.');
+    return created;
+  }
 
+  async #readChainHead(tx: Executor, chainId: string) {
     let query = tx.selectFrom('audit_chain_heads').selectAll().where('chain_id', '=', chainId);
     if (this.#deps.database.dialect === 'postgres') query = query.forUpdate();
-    return query.executeTakeFirstOrThrow();
+    return query.executeTakeFirst();
   }
 }
