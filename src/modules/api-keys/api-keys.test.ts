@@ -6,6 +6,7 @@ import { AppError } from '../../core/errors.js';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import type { Role } from '../../security/authz/permissions.js';
 import { principalOf, type Principal } from '../../security/authz/principal.js';
 import type { Restaurant } from '../restaurants/repository.js';
@@ -61,13 +62,6 @@ describe.each(testDialects())('API keys (%s)', (dialect) => {
   const withKey = (key: string, url = '/api/v1/test/orders', remoteAddress = '203.0.113.5') =>
     t.app.inject({ method: 'GET', url, remoteAddress, headers: { 'x-api-key': key } });
   const keyRows = () => t.context.database.kysely.selectFrom('api_keys').selectAll().execute();
-  const auditOf = (action: string) =>
-    t.context.database.kysely
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', action)
-      .orderBy('seq')
-      .execute();
   const newKey = async (payload: Record<string, unknown> = {}) => {
     const response = await create(admin, {
       name: 'Delivery app',
@@ -111,7 +105,7 @@ describe.each(testDialects())('API keys (%s)', (dialect) => {
       expect(listed.json().items.map((item: { id: string }) => item.id)).toContain(created.id);
       expect(listed.json().items[0]).not.toHaveProperty('key');
 
-      const [audit] = (await auditOf('apikey.create')).filter((e) => e.resource_id === created.id);
+      const [audit] = await auditEntries(t, { action: 'apikey.create', resourceId: created.id });
       expect(audit).toMatchObject({ event_type: 'object_created', actor_id: admin.id });
       expect(audit!.details).not.toContain(created.key.slice(7));
     });
@@ -247,11 +241,12 @@ describe.each(testDialects())('API keys (%s)', (dialect) => {
           code: 'POS_ERR_UNAUTHENTICATED',
           message: 'Authentication failed.',
         });
-        const [audit] = (await auditOf('apikey.authenticate')).filter(
-          (e) => e.request_id === response.headers['x-request-id'],
-        );
+        const [audit] = await auditEntries(t, {
+          action: 'apikey.authenticate',
+          requestId: String(response.headers['x-request-id']),
+        });
         expect(audit).toMatchObject({ event_type: 'login_failure', outcome: 'failure' });
-        expect(JSON.parse(audit!.details)).toEqual({ reason });
+        expect(detailsOf(audit)).toEqual({ reason });
       }
     });
 
@@ -263,12 +258,13 @@ describe.each(testDialects())('API keys (%s)', (dialect) => {
       t.clock.advance(60_000);
       const response = await withKey(created.key);
       expect(response.statusCode).toBe(401);
-      const [audit] = (await auditOf('apikey.authenticate')).filter(
-        (e) => e.request_id === response.headers['x-request-id'],
-      );
+      const [audit] = await auditEntries(t, {
+        action: 'apikey.authenticate',
+        requestId: String(response.headers['x-request-id']),
+      });
       expect(audit).toMatchObject({ actor_type: 'api_key', actor_id: created.id });
       expect(audit!.restaurant_id).toBe(restaurant.id);
-      expect(JSON.parse(audit!.details)).toEqual({ reason: 'expired' });
+      expect(detailsOf(audit)).toEqual({ reason: 'expired' });
     });
 
     it('counts a key with its own rate class in that class on default routes', async () => {
@@ -304,10 +300,8 @@ describe.each(testDialects())('API keys (%s)', (dialect) => {
       const [flushed] = (await keyRows()).filter((r) => r.id === created.id);
       expect(flushed!.last_used_at).toBe(t.clock.now().toISOString());
 
-      const uses = (await auditOf('apikey.use')).filter((e) => e.actor_id === created.id);
-      expect(
-        uses.map((e) => [e.event_type, e.outcome, e.resource_id, JSON.parse(e.details) as unknown]),
-      ).toEqual([
+      const uses = await auditEntries(t, { action: 'apikey.use', actorId: created.id });
+      expect(uses.map((e) => [e.event_type, e.outcome, e.resource_id, detailsOf(e)])).toEqual([
         ['data_access', 'success', 'GET /api/v1/test/orders', { statusCode: 200 }],
         ['data_access', 'success', 'GET /api/v1/test/orders', { statusCode: 200 }],
         ['data_access', 'success', 'GET /api/v1/test/orders', { statusCode: 200 }],
@@ -335,10 +329,11 @@ describe.each(testDialects())('API keys (%s)', (dialect) => {
 
       const refused = await withKey(created.key);
       expect(refused.statusCode).toBe(401);
-      const [refusal] = (await auditOf('apikey.authenticate')).filter(
-        (e) => e.request_id === refused.headers['x-request-id'],
-      );
-      expect(JSON.parse(refusal!.details)).toEqual({ reason: 'revoked' });
+      const [refusal] = await auditEntries(t, {
+        action: 'apikey.authenticate',
+        requestId: String(refused.headers['x-request-id']),
+      });
+      expect(detailsOf(refusal)).toEqual({ reason: 'revoked' });
 
       const again = await t.app.inject({
         method: 'DELETE',
@@ -346,9 +341,10 @@ describe.each(testDialects())('API keys (%s)', (dialect) => {
         headers: admin.headers,
       });
       expect(again.statusCode).toBe(200);
-      const revocations = (await auditOf('apikey.revoke')).filter(
-        (e) => e.resource_id === created.id,
-      );
+      const revocations = await auditEntries(t, {
+        action: 'apikey.revoke',
+        resourceId: created.id,
+      });
       expect(revocations).toHaveLength(1);
       expect(revocations[0]).toMatchObject({ event_type: 'object_deleted', actor_id: admin.id });
     });

@@ -11,18 +11,13 @@ import {
   type SignedInUser,
 } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import { AppError } from '../../core/errors.js';
 import { trustedRestaurantId } from '../../infra/db/tenant.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import type { Restaurant } from '../restaurants/repository.js';
 import { consumeApproval, type ApprovalAction } from './approvals.js';
-import {
-  IDENTITY_TEST_ENV,
-  auditEntries,
-  detailsOf,
-  postLogin,
-  userRow,
-} from './auth.test-helpers.js';
+import { IDENTITY_TEST_ENV, postLogin, userRow } from './auth.test-helpers.js';
 
 const APPROVAL_TTL_MS = 120_000;
 

@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 
 import type { TestApp } from '../../../test/helpers/app.js';
-import type { AuditEventsTable, UsersTable } from '../../infra/db/schema.js';
+import type { UsersTable } from '../../infra/db/schema.js';
 
 /** Shared by the identity suites: requests and database reads the tests repeat. */
 
@@ -85,29 +85,4 @@ export async function userRow(t: TestApp, id: string): Promise<UsersTable> {
     .selectAll()
     .where('id', '=', id)
     .executeTakeFirstOrThrow();
-}
-
-/** Audit entries matching every given field, oldest first. */
-export async function auditEntries(
-  t: TestApp,
-  match: {
-    type?: string;
-    action?: string;
-    actorId?: string;
-    resourceId?: string;
-    requestId?: string;
-  },
-): Promise<AuditEventsTable[]> {
-  let query = t.context.database.kysely.selectFrom('audit_events').selectAll();
-  if (match.type) query = query.where('event_type', '=', match.type);
-  if (match.action) query = query.where('action', '=', match.action);
-  if (match.actorId) query = query.where('actor_id', '=', match.actorId);
-  if (match.resourceId) query = query.where('resource_id', '=', match.resourceId);
-  if (match.requestId) query = query.where('request_id', '=', match.requestId);
-  return query.orderBy('occurred_at').orderBy('seq').execute();
-}
-
-/** The details column of an audit entry, parsed. */
-export function detailsOf(entry: AuditEventsTable): Record<string, unknown> {
-  return JSON.parse(entry.details) as Record<string, unknown>;
 }

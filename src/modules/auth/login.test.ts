@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { STAFF_PASSWORD, seedRestaurant, seedUser, signIn } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import {
   TEST_HASH_PARAMS,
   countingHasher,
@@ -13,9 +14,7 @@ import type { Restaurant } from '../restaurants/repository.js';
 import {
   IDENTITY_TEST_ENV,
   UNAUTHENTICATED,
-  auditEntries,
   bearer,
-  detailsOf,
   getMe,
   postLogin,
   userRow,

@@ -3,17 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { nextTotp, seedRestaurant, seedUser, signIn } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import { decryptField } from '../../security/crypto/index.js';
 import type { Role } from '../../security/authz/permissions.js';
 import type { Restaurant } from '../restaurants/repository.js';
-import {
-  IDENTITY_TEST_ENV,
-  auditEntries,
-  bearer,
-  detailsOf,
-  postLogin,
-  userRow,
-} from './auth.test-helpers.js';
+import { IDENTITY_TEST_ENV, bearer, postLogin, userRow } from './auth.test-helpers.js';
 import { currentTotp } from './totp.js';
 
 const RECOVERY_CODE = /^[a-z2-9]{5}-[a-z2-9]{5}$/;

@@ -5,15 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries } from '../../../test/helpers/audit.js';
 import type { Restaurant } from '../restaurants/repository.js';
-import {
-  IDENTITY_TEST_ENV,
-  auditEntries,
-  bearer,
-  getMe,
-  postLogin,
-  postRefresh,
-} from './auth.test-helpers.js';
+import { IDENTITY_TEST_ENV, bearer, getMe, postLogin, postRefresh } from './auth.test-helpers.js';
 import { REFRESH_COOKIE } from './routes.js';
 
 const FRONT_END = 'https://pos.example.com';

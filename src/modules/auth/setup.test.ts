@@ -9,8 +9,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { STAFF_PASSWORD } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries } from '../../../test/helpers/audit.js';
 import { openDatabase } from '../../infra/db/database.js';
-import { IDENTITY_TEST_ENV, auditEntries, postLogin } from './auth.test-helpers.js';
+import { IDENTITY_TEST_ENV, postLogin } from './auth.test-helpers.js';
 import { issueSetupSecret } from './setup.js';
 
 const SETUP_UNAVAILABLE = {

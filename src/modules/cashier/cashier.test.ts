@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries } from '../../../test/helpers/audit.js';
 import {
   approve,
-  auditEntries,
   countRows,
   openDrawer,
   pay,
@@ -50,7 +50,10 @@ describe.each(testDialects())('cash drawer (%s)', (dialect) => {
       openingFloatCents: 15_000,
       expectedCents: 15_000,
     });
-    const [entry] = await auditEntries(t, 'cashier.session_open', response.json().id);
+    const [entry] = await auditEntries(t, {
+      action: 'cashier.session_open',
+      resourceId: response.json().id,
+    });
     expect(entry).toMatchObject({ event_type: 'object_created', actor_id: operator.id });
     expect(JSON.parse(entry!.details)).toEqual({
       terminalId: 'caixa-open',
@@ -118,8 +121,8 @@ describe.each(testDialects())('cash drawer (%s)', (dialect) => {
       withdrawalsCents: 5_000,
       expectedCents: 7_000,
     });
-    expect(await auditEntries(t, 'cashier.deposit', id)).toHaveLength(1);
-    expect(await auditEntries(t, 'cashier.withdrawal', id)).toHaveLength(1);
+    expect(await auditEntries(t, { action: 'cashier.deposit', resourceId: id })).toHaveLength(1);
+    expect(await auditEntries(t, { action: 'cashier.withdrawal', resourceId: id })).toHaveLength(1);
   });
 
   it('requires a manager approval for a cashier withdrawal above the limit', async () => {
@@ -153,7 +156,7 @@ describe.each(testDialects())('cash drawer (%s)', (dialect) => {
     });
     expect(reused.statusCode).toBe(403);
     expect(reused.json().code).toBe('POS_ERR_APPROVAL_INVALID');
-    const [entry] = await auditEntries(t, 'cashier.withdrawal', id);
+    const [entry] = await auditEntries(t, { action: 'cashier.withdrawal', resourceId: id });
     expect(JSON.parse(entry!.details)).toMatchObject({ aboveLimit: true, approvedBy: manager.id });
   });
 
@@ -254,7 +257,7 @@ describe.each(testDialects())('cash drawer (%s)', (dialect) => {
       cashRefundsCents: 500,
       expectedCents: -500,
     });
-    const [entry] = await auditEntries(t, 'cashier.session_close', id);
+    const [entry] = await auditEntries(t, { action: 'cashier.session_close', resourceId: id });
     expect(JSON.parse(entry!.details)).toEqual({
       expectedCents: 13_500,
       countedCents: 12_400,

@@ -2,7 +2,6 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 
 import type { TestApp } from '../../../test/helpers/app.js';
 import { signIn, type SignedInUser } from '../../../test/helpers/auth.js';
-import type { AuditEventsTable } from '../../infra/db/schema.js';
 import type { Restaurant } from '../restaurants/repository.js';
 import type { Role } from '../../security/authz/permissions.js';
 
@@ -35,26 +34,6 @@ export function call(
     headers: user ? user.headers : {},
     ...(payload === undefined ? {} : { payload: payload as InjectOptions['payload'] }),
   });
-}
-
-/** Audit entries with this action (and resource id, when given), oldest first. */
-export async function auditEntries(
-  t: TestApp,
-  action: string,
-  resourceId?: string,
-): Promise<(AuditEventsTable & { parsed: Record<string, unknown> })[]> {
-  let query = t.context.database.kysely
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('action', '=', action)
-    .orderBy('occurred_at')
-    .orderBy('seq');
-  if (resourceId !== undefined) query = query.where('resource_id', '=', resourceId);
-  const rows = await query.execute();
-  return rows.map((row) => ({
-    ...row,
-    parsed: JSON.parse(row.details) as Record<string, unknown>,
-  }));
 }
 
 /** The error fields a test compares: status and code, as the client sees them. */

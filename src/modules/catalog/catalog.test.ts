@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import type { Role } from '../../security/authz/permissions.js';
 import type { Restaurant } from '../restaurants/repository.js';
-import { auditEntries, call, errorOf, signInEveryRole } from './catalog.test-helpers.js';
+import { call, errorOf, signInEveryRole } from './catalog.test-helpers.js';
 
 interface ProductBody {
   id: string;
@@ -167,11 +168,11 @@ describe.each(testDialects())('catalog (%s)', (dialect) => {
     );
 
     it('audits the refusal of the staff catalog to a customer login', async () => {
-      const before = (await auditEntries(t, 'authz.deny')).length;
+      const before = (await auditEntries(t, { action: 'authz.deny' })).length;
 
       await call(t, users.customer, 'GET', '/api/v1/products');
 
-      const denials = await auditEntries(t, 'authz.deny');
+      const denials = await auditEntries(t, { action: 'authz.deny' });
       expect(denials).toHaveLength(before + 1);
       expect(denials.at(-1)).toMatchObject({
         outcome: 'denied',
@@ -208,8 +209,8 @@ describe.each(testDialects())('catalog (%s)', (dialect) => {
 
       expect(response.json()).toMatchObject({ costCents: 1500 });
       expect((await storedProduct(product.id))?.cost_cents).toBe(1500);
-      const audit = await auditEntries(t, 'product.update', product.id);
-      expect(audit.at(-1)?.parsed).toMatchObject({ costChanged: true, fields: 'cost_cents' });
+      const audit = await auditEntries(t, { action: 'product.update', resourceId: product.id });
+      expect(detailsOf(audit.at(-1))).toMatchObject({ costChanged: true, fields: 'cost_cents' });
     });
   });
 
@@ -235,10 +236,10 @@ describe.each(testDialects())('catalog (%s)', (dialect) => {
         stockQuantity: 12,
         categoryId: category.json().id,
       });
-      const audit = await auditEntries(t, 'product.create', product.id);
+      const audit = await auditEntries(t, { action: 'product.create', resourceId: product.id });
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({ event_type: 'object_created', actor_id: users.admin.id });
-      expect(audit[0]?.parsed).toEqual({ priceCents: 2590 });
+      expect(detailsOf(audit[0])).toEqual({ priceCents: 2590 });
     });
 
     it('refuses a duplicate category name with 409', async () => {
@@ -259,13 +260,13 @@ describe.each(testDialects())('catalog (%s)', (dialect) => {
         name: 'Novo nome',
       });
 
-      const audit = await auditEntries(t, 'product.update', product.id);
+      const audit = await auditEntries(t, { action: 'product.update', resourceId: product.id });
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({
         event_type: 'data_modification',
         actor_id: users.manager.id,
       });
-      expect(audit[0]?.parsed).toEqual({
+      expect(detailsOf(audit[0])).toEqual({
         fields: 'name,price_cents',
         oldPriceCents: 2000,
         newPriceCents: 2450,
@@ -293,7 +294,7 @@ describe.each(testDialects())('catalog (%s)', (dialect) => {
         .executeTakeFirstOrThrow();
       expect(item).toMatchObject({ product_name: 'Feijoada', unit_price_cents: 4500 });
       expect((await storedProduct(product.id))?.deleted_by).toBe(users.admin.id);
-      const audit = await auditEntries(t, 'product.delete', product.id);
+      const audit = await auditEntries(t, { action: 'product.delete', resourceId: product.id });
       expect(audit.map((entry) => entry.event_type)).toEqual(['object_deleted']);
     });
   });

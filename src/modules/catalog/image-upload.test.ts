@@ -7,9 +7,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import type { Role } from '../../security/authz/permissions.js';
 import type { Restaurant } from '../restaurants/repository.js';
-import { auditEntries, call, errorOf, signInEveryRole } from './catalog.test-helpers.js';
+import { call, errorOf, signInEveryRole } from './catalog.test-helpers.js';
 import {
   appendZip,
   containsZipSignature,
@@ -150,8 +151,8 @@ describe.each(testDialects())('product images (%s)', (dialect) => {
     });
     expect((await sharp(served.rawPayload).metadata()).width).toBe(40);
 
-    const audit = await auditEntries(t, 'product.image_update', productId);
-    expect(audit.at(-1)?.parsed).toEqual({ contentType: 'image/jpeg', width: 40, height: 30 });
+    const audit = await auditEntries(t, { action: 'product.image_update', resourceId: productId });
+    expect(detailsOf(audit.at(-1))).toEqual({ contentType: 'image/jpeg', width: 40, height: 30 });
   });
 
   it('removes the previous file when an image is replaced', async () => {

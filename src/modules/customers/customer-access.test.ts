@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import type { Role } from '../../security/authz/permissions.js';
-import { auditEntries, call, errorOf, signInEveryRole } from '../catalog/catalog.test-helpers.js';
+import { call, errorOf, signInEveryRole } from '../catalog/catalog.test-helpers.js';
 import type { Restaurant } from '../restaurants/repository.js';
 import { MARIA, customerSession, nextCpf, type CustomerBody } from './customers.test-helpers.js';
 
@@ -81,8 +82,8 @@ describe.each(testDialects())('customer lookup, login and isolation (%s)', (dial
       });
 
       expect(response.json()).toEqual({ items: [] });
-      const audit = (await auditEntries(t, 'customer.lookup')).at(-1);
-      expect(audit?.parsed).toEqual({ by: 'cpf', matches: 0 });
+      const audit = (await auditEntries(t, { action: 'customer.lookup' })).at(-1);
+      expect(detailsOf(audit)).toEqual({ by: 'cpf', matches: 0 });
       expect(JSON.stringify(audit)).not.toContain(unknown);
     });
 

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import type { Role } from '../../security/authz/permissions.js';
-import { auditEntries, call, errorOf, signInEveryRole } from '../catalog/catalog.test-helpers.js';
+import { call, errorOf, signInEveryRole } from '../catalog/catalog.test-helpers.js';
 import type { Restaurant } from '../restaurants/repository.js';
 import { MARIA, nextCpf, type CustomerBody } from './customers.test-helpers.js';
 
@@ -170,9 +171,11 @@ describe.each(testDialects())('customers (%s)', (dialect) => {
 
       await call(t, users.kitchen, 'GET', `/api/v1/customers/${customer.id}`);
 
-      const denial = (await auditEntries(t, 'authz.deny', customer.id)).at(-1);
+      const denial = (await auditEntries(t, { action: 'authz.deny', resourceId: customer.id })).at(
+        -1,
+      );
       expect(denial).toMatchObject({ actor_id: users.kitchen.id, outcome: 'denied' });
-      expect(denial?.parsed).toEqual({ permission: 'customer.read' });
+      expect(detailsOf(denial)).toEqual({ permission: 'customer.read' });
     });
   });
 
@@ -208,7 +211,7 @@ describe.each(testDialects())('customers (%s)', (dialect) => {
         expect(response.body).not.toContain(secret);
         expect(created.body).not.toContain(secret);
       }
-      expect(await auditEntries(t, 'customer.reveal', id)).toEqual([]);
+      expect(await auditEntries(t, { action: 'customer.reveal', resourceId: id })).toEqual([]);
     });
 
     it('reveals everything to a manager who asks, and audits that read', async () => {
@@ -229,7 +232,7 @@ describe.each(testDialects())('customers (%s)', (dialect) => {
         birthDate: '1990-05-17',
         masked: false,
       });
-      const audit = await auditEntries(t, 'customer.reveal', customer.id);
+      const audit = await auditEntries(t, { action: 'customer.reveal', resourceId: customer.id });
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({
         event_type: 'data_access',
@@ -251,10 +254,16 @@ describe.each(testDialects())('customers (%s)', (dialect) => {
 
       expect(errorOf(response)).toEqual({ status: 403, code: 'POS_ERR_FORBIDDEN' });
       expect(response.body).not.toContain('Palmeiras');
-      expect((await auditEntries(t, 'authz.deny', customer.id)).at(-1)?.parsed).toEqual({
+      expect(
+        detailsOf(
+          (await auditEntries(t, { action: 'authz.deny', resourceId: customer.id })).at(-1),
+        ),
+      ).toEqual({
         permission: 'customer.reveal',
       });
-      expect(await auditEntries(t, 'customer.reveal', customer.id)).toEqual([]);
+      expect(await auditEntries(t, { action: 'customer.reveal', resourceId: customer.id })).toEqual(
+        [],
+      );
     });
   });
 
@@ -338,8 +347,8 @@ describe.each(testDialects())('customers (%s)', (dialect) => {
       const row = await stored(customer.id);
       expect(row.phone_encrypted).toBeNull();
       expect(row.phone_index).toBeNull();
-      const audit = await auditEntries(t, 'customer.update', customer.id);
-      expect(audit.map((entry) => entry.parsed)).toEqual([{ fields: 'email,phone' }]);
+      const audit = await auditEntries(t, { action: 'customer.update', resourceId: customer.id });
+      expect(audit.map((entry) => detailsOf(entry))).toEqual([{ fields: 'email,phone' }]);
       expect(JSON.stringify(audit)).not.toContain('novo@example.org');
 
       const found = await call(t, users.cashier, 'POST', '/api/v1/customers/lookup', {
@@ -351,11 +360,11 @@ describe.each(testDialects())('customers (%s)', (dialect) => {
     it('audits a creation with field names, never values', async () => {
       const customer = await newCustomer();
 
-      const audit = await auditEntries(t, 'customer.create', customer.id);
+      const audit = await auditEntries(t, { action: 'customer.create', resourceId: customer.id });
 
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({ event_type: 'object_created', actor_id: users.cashier.id });
-      expect(audit[0]?.parsed).toEqual({
+      expect(detailsOf(audit[0])).toEqual({
         fields: 'address,birthDate,cpf,email,name,phone',
       });
     });

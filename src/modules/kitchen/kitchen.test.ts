@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { TestApp } from '../../../test/helpers/app.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import {
-  auditEntries,
   buildOrdersTestApp,
   call,
   openOrder,
@@ -150,14 +150,16 @@ describe.each(testDialects())('kitchen display (%s)', (dialect) => {
       status: 'preparing',
     });
 
-    const audit = (await auditEntries(t, f.restaurant.id, 'kds.ticket_move')).at(-1);
+    const audit = (
+      await auditEntries(t, { restaurantId: f.restaurant.id, action: 'kds.ticket_move' })
+    ).at(-1);
     expect(audit).toMatchObject({
       event_type: 'data_modification',
       resource_type: 'kitchen_ticket',
       resource_id: ticket?.id,
       actor_id: f.users.kitchen.id,
     });
-    expect(JSON.parse(audit?.details ?? '{}')).toMatchObject({
+    expect(detailsOf(audit)).toMatchObject({
       orderId: order.id,
       from: 'queued',
       to: 'preparing',

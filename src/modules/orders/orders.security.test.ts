@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { TestApp } from '../../../test/helpers/app.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import { ROLES, type Role } from '../../security/authz/permissions.js';
 import {
-  auditEntries,
   buildOrdersTestApp,
   call,
   managerApproval,
@@ -229,13 +229,15 @@ describe.each(testDialects())('orders security (%s)', (dialect) => {
       const order = await openOrder(t, f);
       await call(t, f.users.waiter, 'POST', `/api/v1/orders/${order.id}/cancel`, { reason: 'x' });
 
-      const denial = (await auditEntries(t, f.restaurant.id, 'authz.deny')).at(-1);
+      const denial = (
+        await auditEntries(t, { restaurantId: f.restaurant.id, action: 'authz.deny' })
+      ).at(-1);
       expect(denial).toMatchObject({
         event_type: 'permission_denied',
         actor_id: f.users.waiter.id,
         outcome: 'denied',
       });
-      expect(JSON.parse(denial?.details ?? '{}')).toEqual({ permission: 'order.cancel' });
+      expect(detailsOf(denial)).toEqual({ permission: 'order.cancel' });
     });
   });
 

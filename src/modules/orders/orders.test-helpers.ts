@@ -201,17 +201,6 @@ export async function openOrder(
   return response.json<OrderBody>();
 }
 
-/** Every audit entry of the restaurant with this action, oldest first. */
-export async function auditEntries(t: TestApp, restaurantId: string, action: string) {
-  return t.context.database.kysely
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('restaurant_id', '=', restaurantId)
-    .where('action', '=', action)
-    .orderBy('seq', 'asc')
-    .execute();
-}
-
 /** The order row as stored, deleted or not. */
 export async function storedOrder(t: TestApp, orderId: string) {
   return t.context.database.kysely

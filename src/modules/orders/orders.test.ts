@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { TestApp } from '../../../test/helpers/app.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import {
-  auditEntries,
   buildOrdersTestApp,
   call,
   managerApproval,
@@ -110,16 +110,16 @@ describe.each(testDialects())('orders (%s)', (dialect) => {
     it('records order.create in the audit trail', async () => {
       const order = await openOrder(t, f);
 
-      const entry = (await auditEntries(t, f.restaurant.id, 'order.create')).find(
-        (e) => e.resource_id === order.id,
-      );
+      const entry = (
+        await auditEntries(t, { restaurantId: f.restaurant.id, action: 'order.create' })
+      ).find((e) => e.resource_id === order.id);
       expect(entry).toMatchObject({
         event_type: 'object_created',
         outcome: 'success',
         actor_id: f.users.waiter.id,
         resource_type: 'order',
       });
-      expect(JSON.parse(entry?.details ?? '{}')).toMatchObject({
+      expect(detailsOf(entry)).toMatchObject({
         number: order.number,
         itemCount: 2,
         totalCents: 4279,
@@ -317,8 +317,10 @@ describe.each(testDialects())('orders (%s)', (dialect) => {
         .where('id', '=', order.items[1]?.id ?? '')
         .executeTakeFirstOrThrow();
       expect(item).toMatchObject({ status: 'voided', voided_by: f.users.waiter.id });
-      const entry = (await auditEntries(t, f.restaurant.id, 'order.void_item')).at(-1);
-      expect(JSON.parse(entry?.details ?? '{}')).toMatchObject({
+      const entry = (
+        await auditEntries(t, { restaurantId: f.restaurant.id, action: 'order.void_item' })
+      ).at(-1);
+      expect(detailsOf(entry)).toMatchObject({
         itemId: item.id,
         sentToKitchen: false,
         approvedBy: null,
@@ -361,10 +363,12 @@ describe.each(testDialects())('orders (%s)', (dialect) => {
       expect(voided.statusCode).toBe(200);
       expect(voided.json<OrderBody>()).toMatchObject({ subtotalCents: 1300, totalCents: 1430 });
 
-      const entry = (await auditEntries(t, f.restaurant.id, 'order.void_item')).at(-1);
+      const entry = (
+        await auditEntries(t, { restaurantId: f.restaurant.id, action: 'order.void_item' })
+      ).at(-1);
       expect(entry).toMatchObject({ event_type: 'data_modification', actor_id: f.users.waiter.id });
       expect(entry?.risk_score).toBeGreaterThanOrEqual(5);
-      expect(JSON.parse(entry?.details ?? '{}')).toMatchObject({
+      expect(detailsOf(entry)).toMatchObject({
         itemId: burger,
         sentToKitchen: true,
         approvedBy: f.users.manager.id,
@@ -432,8 +436,10 @@ describe.each(testDialects())('orders (%s)', (dialect) => {
         serviceFeeCents: 350,
         totalCents: 3851,
       });
-      const entry = (await auditEntries(t, f.restaurant.id, 'order.discount')).at(-1);
-      expect(JSON.parse(entry?.details ?? '{}')).toMatchObject({
+      const entry = (
+        await auditEntries(t, { restaurantId: f.restaurant.id, action: 'order.discount' })
+      ).at(-1);
+      expect(detailsOf(entry)).toMatchObject({
         fromCents: 0,
         toCents: 389,
         limitCents: 389,
@@ -467,8 +473,10 @@ describe.each(testDialects())('orders (%s)', (dialect) => {
       });
       expect(granted.statusCode).toBe(200);
       expect(granted.json<OrderBody>().discountCents).toBe(1000);
-      const entry = (await auditEntries(t, f.restaurant.id, 'order.discount')).at(-1);
-      expect(JSON.parse(entry?.details ?? '{}')).toMatchObject({
+      const entry = (
+        await auditEntries(t, { restaurantId: f.restaurant.id, action: 'order.discount' })
+      ).at(-1);
+      expect(detailsOf(entry)).toMatchObject({
         toCents: 1000,
         approvedBy: f.users.manager.id,
       });
@@ -498,9 +506,10 @@ describe.each(testDialects())('orders (%s)', (dialect) => {
       });
 
       expect(response.json()).toMatchObject({ tableLabel: 'Mesa 9', totalCents: 4279 });
-      expect((await auditEntries(t, f.restaurant.id, 'order.update')).at(-1)?.resource_id).toBe(
-        order.id,
-      );
+      expect(
+        (await auditEntries(t, { restaurantId: f.restaurant.id, action: 'order.update' })).at(-1)
+          ?.resource_id,
+      ).toBe(order.id);
     });
   });
 
@@ -559,7 +568,9 @@ describe.each(testDialects())('orders (%s)', (dialect) => {
         .where('order_id', '=', order.id)
         .executeTakeFirstOrThrow();
       expect(ticket.status).toBe('cancelled');
-      const entry = (await auditEntries(t, f.restaurant.id, 'order.cancel')).at(-1);
+      const entry = (
+        await auditEntries(t, { restaurantId: f.restaurant.id, action: 'order.cancel' })
+      ).at(-1);
       expect(entry).toMatchObject({
         resource_id: order.id,
         actor_id: f.users.manager.id,
@@ -646,7 +657,9 @@ describe.each(testDialects())('orders (%s)', (dialect) => {
       expect(listed.json<{ items: { id: string }[] }>().items.map((o) => o.id)).not.toContain(
         order.id,
       );
-      const entry = (await auditEntries(t, f.restaurant.id, 'order.delete')).at(-1);
+      const entry = (
+        await auditEntries(t, { restaurantId: f.restaurant.id, action: 'order.delete' })
+      ).at(-1);
       expect(entry).toMatchObject({
         event_type: 'object_deleted',
         resource_id: order.id,

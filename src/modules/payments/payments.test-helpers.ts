@@ -154,16 +154,6 @@ export async function orderRow(t: TestApp, orderId: string) {
     .executeTakeFirstOrThrow();
 }
 
-export async function auditEntries(t: TestApp, action: string, resourceId?: string) {
-  let query = t.context.database.kysely
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('action', '=', action)
-    .orderBy('seq', 'asc');
-  if (resourceId) query = query.where('resource_id', '=', resourceId);
-  return query.execute();
-}
-
 export async function countRows(
   t: TestApp,
   table: 'payments' | 'refunds' | 'cashier_sessions' | 'cashier_movements' | 'idempotency_keys',

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries } from '../../../test/helpers/audit.js';
 import { blindIndex, decryptField } from '../../security/crypto/index.js';
 import type { Restaurant } from '../restaurants/repository.js';
 import {
-  auditEntries,
   countRows,
   newKey,
   openDrawer,
@@ -263,7 +263,10 @@ describe.each(testDialects())('payments (%s)', (dialect) => {
       card: { pan: '5555555555554444' },
     });
 
-    const [entry] = await auditEntries(t, 'payment.capture', response.json().id);
+    const [entry] = await auditEntries(t, {
+      action: 'payment.capture',
+      resourceId: response.json().id,
+    });
     expect(entry).toMatchObject({
       event_type: 'payment_processed',
       outcome: 'success',
@@ -428,7 +431,7 @@ describe.each(testDialects())('payments (%s)', (dialect) => {
         expect(response.statusCode).toBe(200);
       }
 
-      const reads = await auditEntries(t, 'payment.read');
+      const reads = await auditEntries(t, { action: 'payment.read' });
       expect(reads.filter((entry) => entry.resource_id === card.json().id)).toEqual([
         expect.objectContaining({ event_type: 'card_data_access', actor_id: cashier.id }),
       ]);

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries } from '../../../test/helpers/audit.js';
 import type { Restaurant } from '../restaurants/repository.js';
 import {
   approve,
-  auditEntries,
   cancelOrder,
   newKey,
   openDrawer,
@@ -110,7 +110,7 @@ describe.each(testDialects())('refunds (%s)', (dialect) => {
       reason: 'cliente reclamou',
     });
 
-    const [entry] = await auditEntries(t, 'payment.refund', paymentId);
+    const [entry] = await auditEntries(t, { action: 'payment.refund', resourceId: paymentId });
     expect(entry).toMatchObject({
       event_type: 'payment_processed',
       outcome: 'success',
@@ -164,9 +164,9 @@ describe.each(testDialects())('refunds (%s)', (dialect) => {
     expect(approved.statusCode).toBe(201);
     expect(approved.json()).toMatchObject({ createdBy: cashier.id, approvedBy: manager.id });
 
-    const denials = (await auditEntries(t, 'payment.refund', paymentId)).filter(
-      (entry) => entry.outcome === 'denied',
-    );
+    const denials = (
+      await auditEntries(t, { action: 'payment.refund', resourceId: paymentId })
+    ).filter((entry) => entry.outcome === 'denied');
     expect(denials).toHaveLength(3);
     expect(denials.every((entry) => entry.event_type === 'permission_denied')).toBe(true);
   });

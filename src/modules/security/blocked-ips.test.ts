@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { redisAvailable, testDialects } from '../../../test/helpers/database.js';
+import { auditEntries } from '../../../test/helpers/audit.js';
 import type { Role } from '../../security/authz/permissions.js';
 import type { Restaurant } from '../restaurants/repository.js';
 
@@ -36,13 +37,6 @@ describe.each(testDialects())('blocked addresses (%s)', (dialect) => {
   const from = (remoteAddress: string) =>
     t.app.inject({ method: 'GET', url: '/health/live', remoteAddress });
   const blockRows = () => t.context.database.kysely.selectFrom('blocked_ips').selectAll().execute();
-  const auditOf = (action: string) =>
-    t.context.database.kysely
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', action)
-      .orderBy('seq')
-      .execute();
 
   it('blocks an address at once, lists it, and lifts it, each step audited', async () => {
     const created = await block(admin, {
@@ -74,7 +68,7 @@ describe.each(testDialects())('blocked addresses (%s)', (dialect) => {
     expect((await from('198.51.100.44')).statusCode).toBe(200);
     expect((await list(admin)).json().items).not.toContainEqual(view);
 
-    const [blocked] = await auditOf('ip.block');
+    const [blocked] = await auditEntries(t, { action: 'ip.block' });
     expect(blocked).toMatchObject({
       event_type: 'configuration_change',
       actor_id: admin.id,
@@ -84,7 +78,7 @@ describe.each(testDialects())('blocked addresses (%s)', (dialect) => {
     expect(JSON.parse(blocked!.details)).toEqual({ reason: 'manual', minutes: 30 });
     // The admin's note may hold anything; it stays with the block, out of the audit trail.
     expect(blocked!.details).not.toContain('card testing');
-    const [lifted] = await auditOf('ip.unblock');
+    const [lifted] = await auditEntries(t, { action: 'ip.unblock' });
     expect(lifted).toMatchObject({ actor_id: admin.id, resource_id: view.id });
   });
 

@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import {
   IDENTITY_TEST_ENV,
-  auditEntries,
   bearer,
-  detailsOf,
   getMe,
   postLogin,
   postRefresh,

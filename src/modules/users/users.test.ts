@@ -13,14 +13,13 @@ import {
   type SignedInUser,
 } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import { ROLES, ROLE_PERMISSIONS } from '../../security/authz/permissions.js';
 import type { Principal } from '../../security/authz/principal.js';
 import { PASSWORD_RULE_MESSAGES } from '../../security/passwords/index.js';
 import {
   IDENTITY_TEST_ENV,
-  auditEntries,
   bearer,
-  detailsOf,
   getMe,
   postLogin,
   userRow,

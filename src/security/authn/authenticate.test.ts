@@ -6,13 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
 import type { AuditEventsTable } from '../../infra/db/schema.js';
 import {
   IDENTITY_TEST_ENV,
   UNAUTHENTICATED,
-  auditEntries,
   b64url,
-  detailsOf,
   withClaims,
 } from '../../modules/auth/auth.test-helpers.js';
 import type { Restaurant } from '../../modules/restaurants/repository.js';

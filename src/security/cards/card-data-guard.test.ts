@@ -5,8 +5,8 @@ import { seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers
 import { testDialects } from '../../../test/helpers/database.js';
 import { captureLogs } from '../../../test/helpers/logs.js';
 import { storedData } from '../../../test/helpers/stored-data.js';
+import { auditEntries } from '../../../test/helpers/audit.js';
 import {
-  auditEntries,
   countRows,
   newKey,
   openDrawer,
@@ -96,7 +96,7 @@ describe.each(testDialects())('card data (PCI DSS) on %s', (dialect) => {
   it.each(refusals)('rejects %s before validation, without echoing it', async (_, send) => {
     const paymentsBefore = await countRows(t, 'payments');
     const keysBefore = await countRows(t, 'idempotency_keys');
-    const alertsBefore = (await auditEntries(t, 'card_data.rejected')).length;
+    const alertsBefore = (await auditEntries(t, { action: 'card_data.rejected' })).length;
 
     const response = await send();
 
@@ -111,7 +111,7 @@ describe.each(testDialects())('card data (PCI DSS) on %s', (dialect) => {
     expect(await countRows(t, 'payments')).toBe(paymentsBefore);
     expect(await countRows(t, 'idempotency_keys')).toBe(keysBefore);
 
-    const alerts = await auditEntries(t, 'card_data.rejected');
+    const alerts = await auditEntries(t, { action: 'card_data.rejected' });
     expect(alerts).toHaveLength(alertsBefore + 1);
     expect(alerts.at(-1)).toMatchObject({
       event_type: 'security_alert',

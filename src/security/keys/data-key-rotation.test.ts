@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { nextTotp, seedRestaurant, signIn, type SignedInUser } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
-import { auditEntries, call } from '../../modules/catalog/catalog.test-helpers.js';
+import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
+import { call } from '../../modules/catalog/catalog.test-helpers.js';
 import type { Restaurant } from '../../modules/restaurants/repository.js';
 import { decryptField, encryptField, type KeyRing } from '../crypto/index.js';
 import { addDataKey } from './data-key-ring.js';
@@ -114,11 +115,17 @@ describe.each(testDialects())('data-key rotation (%s)', (dialect) => {
       birthDate: '1985-03-02',
     });
 
-    const rotate = await auditEntries(t, 'data_key.rotate', report.keyId);
+    const rotate = await auditEntries(t, { action: 'data_key.rotate', resourceId: report.keyId });
     expect(rotate[0]).toMatchObject({ event_type: 'configuration_change', actor_type: 'system' });
-    expect(rotate[0]?.parsed).toMatchObject({ replaces: oldKey, rotationId: report.rotationId });
-    expect(await auditEntries(t, 'data_key.retire', oldKey)).toHaveLength(1);
-    expect((await auditEntries(t, 'data_key.reencrypt', report.keyId))[0]?.parsed).toEqual({
+    expect(detailsOf(rotate[0])).toMatchObject({ replaces: oldKey, rotationId: report.rotationId });
+    expect(await auditEntries(t, { action: 'data_key.retire', resourceId: oldKey })).toHaveLength(
+      1,
+    );
+    expect(
+      detailsOf(
+        (await auditEntries(t, { action: 'data_key.reencrypt', resourceId: report.keyId }))[0],
+      ),
+    ).toEqual({
       rotationId: report.rotationId,
       rowsReencrypted: before,
       retiredCount: 1,

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../../test/helpers/app.js';
 import { seedRestaurant, signIn, type SignedInUser } from '../../../../test/helpers/auth.js';
 import { testDialects } from '../../../../test/helpers/database.js';
+import { auditEntries } from '../../../../test/helpers/audit.js';
 import type { Restaurant } from '../../restaurants/repository.js';
-import { auditEntries, cancelOrder, orderRow, pay, seedOrder } from '../payments.test-helpers.js';
+import { cancelOrder, orderRow, pay, seedOrder } from '../payments.test-helpers.js';
 import { signPixWebhook } from './webhook-signature.js';
 
 const PIX_KEY = '123e4567-e12b-12d1-a456-426655440000';
@@ -138,7 +139,9 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
         voucher: { provider: 'Ticket' },
       });
       expect(after.json().order).toMatchObject({ status: 'paid', paidCents: 10_000 });
-      expect(await auditEntries(t, 'payment.pix_cancel', payment.id)).toHaveLength(1);
+      expect(
+        await auditEntries(t, { action: 'payment.pix_cancel', resourceId: payment.id }),
+      ).toHaveLength(1);
     });
 
     it('keeps an order with a pending charge from being cancelled until the charge is', async () => {
@@ -170,7 +173,10 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
       expect(first.json()).toMatchObject({ status: 'captured', order: { status: 'paid' } });
       expect(second.statusCode).toBe(409);
       expect((await orderRow(t, orderId)).paid_cents).toBe(2_500);
-      const [entry] = await auditEntries(t, 'payment.pix_confirm', payment.id);
+      const [entry] = await auditEntries(t, {
+        action: 'payment.pix_confirm',
+        resourceId: payment.id,
+      });
       expect(JSON.parse(entry!.details)).toMatchObject({ via: 'cashier', orderStatus: 'paid' });
     });
 
@@ -200,7 +206,10 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
       expect(replay.json()).toEqual({ status: 'duplicate' });
       expect(anotherEvent.json()).toEqual({ status: 'already_captured' });
       expect(await orderRow(t, orderId)).toMatchObject({ status: 'paid', paid_cents: 3_000 });
-      const confirmations = await auditEntries(t, 'payment.pix_confirm', payment.id);
+      const confirmations = await auditEntries(t, {
+        action: 'payment.pix_confirm',
+        resourceId: payment.id,
+      });
       expect(confirmations).toHaveLength(1);
       expect(confirmations[0]).toMatchObject({ actor_type: 'system', actor_id: 'pix_webhook' });
     });
@@ -214,7 +223,7 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
       };
       const now = Math.floor(t.clock.now().getTime() / 1000);
       const signedRaw = JSON.stringify(event);
-      const before = (await auditEntries(t, 'webhook.pix_rejected')).length;
+      const before = (await auditEntries(t, { action: 'webhook.pix_rejected' })).length;
 
       const forged = await webhook(event, { secret: 'x'.repeat(40) });
       const stale = await webhook(event, { timestamp: now - 301 });
@@ -238,7 +247,7 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
         expect(response.statusCode).toBe(401);
         expect(response.json().code).toBe('POS_ERR_WEBHOOK_SIGNATURE');
       }
-      const rejections = (await auditEntries(t, 'webhook.pix_rejected')).slice(before);
+      const rejections = (await auditEntries(t, { action: 'webhook.pix_rejected' })).slice(before);
       expect(rejections.map(reasonOf)).toEqual([
         'bad_signature',
         'stale',
@@ -280,7 +289,7 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
 
       expect(unknown.statusCode).toBe(404);
       expect(wrongAmount.statusCode).toBe(422);
-      const reasons = (await auditEntries(t, 'webhook.pix_rejected')).map(reasonOf);
+      const reasons = (await auditEntries(t, { action: 'webhook.pix_rejected' })).map(reasonOf);
       expect(reasons).toEqual(expect.arrayContaining(['unknown_txid', 'amount_mismatch']));
       expect((await orderRow(t, orderId)).paid_cents).toBe(0);
     });
@@ -297,7 +306,10 @@ describe.each(testDialects())('PIX (%s)', (dialect) => {
 
       expect(response.json()).toEqual({ status: 'not_applied' });
       expect((await orderRow(t, orderId)).paid_cents).toBe(0);
-      const [entry] = await auditEntries(t, 'payment.pix_unapplied', payment.id);
+      const [entry] = await auditEntries(t, {
+        action: 'payment.pix_unapplied',
+        resourceId: payment.id,
+      });
       expect(entry!.risk_score).toBeGreaterThan(7);
     });
   });
@@ -327,7 +339,7 @@ describe('PIX webhook without a configured secret', () => {
     });
 
     expect(response.statusCode).toBe(401);
-    const [entry] = await auditEntries(t, 'webhook.pix_rejected');
+    const [entry] = await auditEntries(t, { action: 'webhook.pix_rejected' });
     expect(JSON.parse(entry!.details)).toEqual({ reason: 'not_configured' });
   });
 });
