@@ -5,7 +5,7 @@ import path from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 
-import { installRequestId, requestIdFor } from '../../src/http/request-id.js';
+import { requestIdFor } from '../../src/http/request-id.js';
 import { installRequestLog } from '../../src/http/request-log.js';
 import { installSecurityHeaders } from '../../src/http/security-headers.js';
 import { createLogger } from '../../src/infra/logging/logger.js';
@@ -67,18 +67,18 @@ const ORDER_BODY = JSON.stringify({
 export async function setup(): Promise<BenchTarget> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chefia-bench-'));
   const destination = pino.destination({ dest: path.join(dataDir, 'server.log'), sync: false });
-  const logger: FastifyBaseLogger = createLogger('info', destination);
+  const logger = createLogger('info', destination);
+  const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
-    loggerInstance: logger,
+    loggerInstance,
     logController: new LogController({
       disableRequestLogging: true,
       requestIdLogLabel: 'requestId',
     }),
     genReqId: requestIdFor,
   });
-  installRequestId(app);
   await installSecurityHeaders(app, []);
-  installRequestLog(app);
+  installRequestLog(app, logger);
   app.get('/', async (_request, reply) =>
     reply.type('application/json; charset=utf-8').send(ORDER_BODY),
   );

@@ -21,7 +21,7 @@ import { installProtection, type ProtectionOptions } from '../security/protectio
 import { installDocs } from './docs.js';
 import { installErrorHandler } from './error-handler.js';
 import { installNotFoundHandler } from './not-found.js';
-import { installRequestId, requestIdFor } from './request-id.js';
+import { requestIdFor } from './request-id.js';
 import { installRequestLog } from './request-log.js';
 import { enforceRouteDeclarations } from './route-declarations.js';
 import { installSecurityHeaders } from './security-headers.js';
@@ -66,17 +66,16 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   const app: App = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);
-  installRequestId(app);
+  await installSecurityHeaders(app, config.http.corsOrigins);
   installErrorHandler(app);
   installNotFoundHandler(app);
   enforceRouteDeclarations(app);
-  await installSecurityHeaders(app, config.http.corsOrigins);
   await app.register(cookie);
   await installProtection(app, context, options.protection);
   installAuthentication(app, context);
   installCardDataGuard(app, context);
   installMetrics(app, context.metrics);
-  installRequestLog(app);
+  installRequestLog(app, context.logger);
 
   if (config.docs.enabled) await installDocs(app);
   await registerModules(app, context);

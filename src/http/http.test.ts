@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp, type TestApp } from '../../test/helpers/app.js';
+import { helmetHeaders } from './security-headers.js';
 
 const Echo = Type.Object(
   {
@@ -47,8 +48,25 @@ describe('http core', () => {
       expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
 
+    it("sends every header helmet's policy sets, with helmet's values", async () => {
+      const response = await t.app.inject({ method: 'GET', url: '/health/live' });
+      const fixed = helmetHeaders();
+
+      expect(Object.keys(fixed).length).toBeGreaterThanOrEqual(12);
+      expect(fixed['content-security-policy']).toContain("object-src 'none'");
+      for (const [name, value] of Object.entries(fixed)) {
+        expect(response.headers[name], name).toBe(value);
+      }
+    });
+
     it('sends the same headers on errors', async () => {
       const response = await t.app.inject({ method: 'GET', url: '/nowhere' });
+
+      expect(response.statusCode).toBe(404);
+      for (const [name, value] of Object.entries(helmetHeaders())) {
+        expect(response.headers[name], name).toBe(value);
+      }
+      expect(response.headers['cache-control']).toBe('no-store');
 
       expect(response.headers['strict-transport-security']).toBeDefined();
       expect(response.headers['content-security-policy']).toBeDefined();

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-import type { FastifyInstance } from 'fastify';
-
 /** Incoming ids are kept only when they are short and plain, so they are safe to log and echo. */
 const WELL_FORMED = /^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$/;
 
@@ -10,11 +8,4 @@ export function requestIdFor(request: IncomingMessage): string {
   const incoming = request.headers['x-request-id'];
   if (typeof incoming === 'string' && WELL_FORMED.test(incoming)) return incoming;
   return randomUUID();
-}
-
-/** Echoes the request id on every response, errors and 404s included. */
-export function installRequestId(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
 }
