@@ -11,6 +11,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 
+import { ChangeTracker } from './change-tracker.js';
 import { GroupCommit } from './group-commit.js';
 import type { DatabaseSchema } from './schema.js';
 
@@ -23,6 +24,12 @@ export type Executor = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
 export interface Database {
   readonly kysely: Kysely<DatabaseSchema>;
   readonly dialect: DialectName;
+  /**
+   * On the embedded database, which only this process and the `chefia` commands write: says
+   * whether tables changed since a moment, for views kept in memory. `null` on PostgreSQL, where
+   * other servers write unseen.
+   */
+  readonly changes: ChangeTracker | null;
   /** Runs `work` in one transaction; resolves once what it wrote is committed. */
   transaction<T>(work: (tx: Transaction<DatabaseSchema>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -66,13 +73,17 @@ function openSqlite(options: DatabaseOptions): Database {
   // The CLI works on the same file while a server runs; wait for its lock instead of failing.
   connection.pragma('busy_timeout = 5000');
 
+  const dataVersion = connection.prepare('PRAGMA data_version').pluck();
+  const changes = new ChangeTracker(() => dataVersion.get() as number);
   const kysely = new Kysely<DatabaseSchema>({
     dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+    plugins: [changes],
   });
   const commits = new GroupCommit(kysely);
   return {
     kysely,
     dialect: 'sqlite',
+    changes,
     transaction: (work) => commits.run(work),
     async close() {
       await commits.idle();
@@ -130,6 +141,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   return {
     kysely,
     dialect: 'postgres',
+    changes: null,
     // The server groups concurrent commits itself, and the pool runs transactions side by side.
     transaction: (work) => kysely.transaction().execute(work),
     close: () => kysely.destroy(),
