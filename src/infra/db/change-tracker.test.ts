@@ -104,7 +104,7 @@ describe('ChangeTracker (sqlite)', () => {
     expect(third).not.toBe(second);
   });
 
-  it('changes when another connection commits to the file', () => {
+  it('changes from the next event-loop turn on when another connection commits', async () => {
     const before = versionOfOrders();
 
     const other = new SQLite(path.join(dataDir, SQLITE_FILE_NAME));
@@ -115,7 +115,10 @@ describe('ChangeTracker (sqlite)', () => {
     } finally {
       other.close();
     }
+    const sameTurn = versionOfOrders();
+    await new Promise((resolve) => setImmediate(resolve));
 
+    expect(sameTurn).toBe(before);
     expect(versionOfOrders()).not.toBe(before);
   });
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 
 import SQLite from 'better-sqlite3';
+import { createQueryId, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { TestApp } from '../../../test/helpers/app.js';
@@ -17,6 +18,8 @@ import {
 } from './orders.test-helpers.js';
 import { OrderViewCache } from './view-cache.js';
 import type { OrderView } from './views.js';
+
+const nextLoopTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 // The cache exists on the embedded database only; PostgreSQL reads every time.
 describe('order views kept in memory (sqlite)', () => {
@@ -111,6 +114,8 @@ describe('order views kept in memory (sqlite)', () => {
     } finally {
       other.close();
     }
+    // Another process's commit is looked for once per event-loop turn.
+    await nextLoopTurn();
 
     expect((await read(order.id)).tableLabel).toBe('Mesa 9');
   });
@@ -169,12 +174,14 @@ describe('OrderViewCache', () => {
   const view = { id: 'order-1', customerId: null } as unknown as OrderView;
 
   it('keeps nothing it read while a write was counted, and reads again next time', async () => {
-    let dataVersion = 1;
-    const tracker = new ChangeTracker(() => dataVersion);
+    const tracker = new ChangeTracker(() => 1);
     const cache = new OrderViewCache(tracker);
     const load = vi.fn(async () => {
-      // Another connection commits while the rows are being read.
-      dataVersion += 1;
+      // A write to the order is compiled while its rows are being read.
+      tracker.transformQuery({
+        queryId: createQueryId(),
+        node: sql`update orders set notes = null`.toOperationNode(),
+      });
       return view;
     });
 
