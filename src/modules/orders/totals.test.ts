@@ -136,4 +136,29 @@ describe('business day', () => {
       '2026-01-16',
     );
   });
+
+  it('gives the day a fresh formatter gives, in any order of instants and zones', () => {
+    const zones = ['America/Sao_Paulo', 'America/Manaus', 'Asia/Kolkata', 'Asia/Kathmandu', 'UTC'];
+    const midnight = Date.parse('2026-03-01T03:00:00.000Z');
+    const instant = fc.oneof(
+      fc.integer({ min: midnight - 90_000, max: midnight + 90_000 }),
+      fc.integer({ min: Date.parse('2020-01-01'), max: Date.parse('2035-01-01') }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(instant, fc.constantFrom(...zones)), { minLength: 1 }),
+        (asks) => {
+          for (const [ms, timeZone] of asks) {
+            const expected = new Intl.DateTimeFormat('en-CA', {
+              timeZone,
+              year: 'numeric',
+              month: '2-digit',
+              day: '2-digit',
+            }).format(new Date(ms));
+            expect(businessDate(new Date(ms), timeZone)).toBe(expected);
+          }
+        },
+      ),
+    );
+  });
 });
