@@ -4,7 +4,7 @@ import type { AppContext } from '../../app/context.js';
 import { AppError } from '../../core/errors.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import { trustedRestaurantId } from '../../infra/db/tenant.js';
-import { ROLE_PERMISSIONS } from '../authz/permissions.js';
+import { permissionsOf } from '../authz/permissions.js';
 import { recordDenial } from '../authz/denials.js';
 import { sourceOf, type Principal } from '../authz/principal.js';
 import { TokenRejectedError, type AccessClaims } from '../tokens/access-tokens.js';
@@ -46,7 +46,7 @@ export function bearerAuthenticator(context: AppContext): Authenticator {
       id: claims.sub,
       restaurantId: trustedRestaurantId(claims.rid),
       role: claims.role,
-      permissions: new Set(claims.typ === 'access' ? ROLE_PERMISSIONS[claims.role] : []),
+      permissions: claims.typ === 'access' ? permissionsOf(claims.role) : new Set(),
       customerId: claims.cid,
       tokenId: claims.jti,
       sessionId: claims.sid,

@@ -73,6 +73,13 @@ const MATRIX = new Map<Role, ReadonlySet<Permission>>(
   ROLES.map((role) => [role, new Set(ROLE_PERMISSIONS[role])]),
 );
 
+const NO_PERMISSIONS: ReadonlySet<Permission> = new Set();
+
+/** The permissions of `role`, one shared set per role: principals read it, nobody changes it. */
+export function permissionsOf(role: Role): ReadonlySet<Permission> {
+  return MATRIX.get(role) ?? NO_PERMISSIONS;
+}
+
 export function roleHasPermission(role: Role, permission: Permission): boolean {
   return MATRIX.get(role)?.has(permission) ?? false;
 }
