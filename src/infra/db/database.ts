@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import SQLite from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import {
   Kysely,
   PostgresDialect,
@@ -101,21 +102,14 @@ const STATEMENT_CACHE_SIZE = 500;
  * the schema changes.
  */
 function withStatementCache(connection: SQLite.Database): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
+  const cache = new LRUCache<string, SQLite.Statement>({ max: STATEMENT_CACHE_SIZE });
   return {
     close: () => connection.close(),
     prepare(sql: string) {
-      const cached = cache.get(sql);
-      if (cached) {
-        cache.delete(sql);
-        cache.set(sql, cached);
-        return cached;
-      }
-      const statement = connection.prepare(sql);
-      cache.set(sql, statement);
-      if (cache.size > STATEMENT_CACHE_SIZE) {
-        const oldest = cache.keys().next().value;
-        if (oldest !== undefined) cache.delete(oldest);
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = connection.prepare(sql);
+        cache.set(sql, statement);
       }
       return statement;
     },
