@@ -3,8 +3,8 @@ import type { BenchTarget } from '../scenario.js';
 
 export const name = 'app-order-get';
 export const description =
-  'authenticated GET /api/v1/orders/:id of a 2-item order: token check, permission, rate ' +
-  'limit, two indexed reads, response serialization';
+  'authenticated GET /api/v1/orders/:id of a 2-item order, read again and again: token check, ' +
+  'permission, rate limit, intrusion scan, the view kept in memory after the first read';
 export const compareTo = 'bare-hello';
 
 export async function setup(): Promise<BenchTarget> {
