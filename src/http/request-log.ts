@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 
-import { createAccessLogger, type Logger } from '../infra/logging/logger.js';
-import { scrubString } from '../infra/logging/scrub.js';
-
-/** Requests that matched no route share one route label, so the line never holds a raw URL. */
-const UNMATCHED_ROUTE = 'unmatched';
+import {
+  createAccessLogger,
+  serializeReply,
+  serializeRequest,
+  type Logger,
+} from '../infra/logging/logger.js';
 
 /**
  * One line per answered request, written when the response has gone out: method, route pattern,
@@ -17,22 +18,12 @@ export function installRequestLog(app: FastifyInstance, logger: Logger): void {
     access.info(
       {
         requestId: request.id,
-        req: {
-          method: request.method,
-          route: request.routeOptions.url ?? UNMATCHED_ROUTE,
-          path: scrubString(pathOf(request.url)),
-          requestId: request.id,
-        },
-        res: { statusCode: reply.statusCode },
+        req: serializeRequest(request),
+        res: serializeReply(reply),
         responseTimeMs: Math.round(reply.elapsedTime),
       },
       'request completed',
     );
     done();
   });
-}
-
-function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }
