@@ -25,12 +25,17 @@ export type TableName = Extract<keyof DatabaseSchema, string>;
  * file (a `chefia` command) are seen through SQLite's `PRAGMA data_version`, which changes for
  * exactly those. That pragma opens a read transaction, whose file locks cost about a tenth of a
  * cached order read under load, so it is read once per event-loop turn: another process's
- * commit is seen from the next turn on, a delay far shorter than any client's round trip.
+ * commit is seen from the next turn on.
+ *
+ * It sees what Kysely compiles: every builder query and every `sql` template run through the
+ * database. A `CompiledQuery` handed straight to `executeQuery` skips plugins and would go
+ * unseen; nothing here does that.
  *
  * A version taken before a read and found unchanged later means nothing that read depends on
- * has been written since, or is being written: on SQLite, a read outside a transaction waits
- * for any open transaction to end, so it sees committed rows only, and a write counted after
- * the version was taken makes the version differ.
+ * has been written since, or is being written: Kysely's SQLite driver runs one statement or
+ * transaction at a time on its one connection, so a read outside a transaction waits for any
+ * open transaction to end and sees committed rows only, and a write counted after the version
+ * was taken makes the version differ.
  */
 export class ChangeTracker implements KyselyPlugin {
   readonly #dataVersion: () => number;
