@@ -29,30 +29,54 @@ const builder = new Kysely<DatabaseSchema>({
 });
 
 describe('tablesWrittenBy', () => {
-  it('finds no table in a read', () => {
+  const sqlOf = (query: { compile(): { sql: string } }) => query.compile().sql;
+
+  it('finds no table in a read or in transaction control', () => {
     const read = builder.selectFrom('orders').selectAll().where('id', '=', 'o-1');
 
-    expect(tablesWrittenBy(read.toOperationNode())).toEqual([]);
-    expect(tablesWrittenBy(sql`select 1`.toOperationNode())).toEqual([]);
-    expect(tablesWrittenBy(sql`  SELECT * FROM orders`.toOperationNode())).toEqual([]);
+    expect(tablesWrittenBy(sqlOf(read))).toEqual([]);
+    for (const statement of ['select 1', '  SELECT * FROM orders', 'begin', 'commit', 'rollback']) {
+      expect(tablesWrittenBy(statement), statement).toEqual([]);
+    }
+    expect(tablesWrittenBy('savepoint "unit"')).toEqual([]);
+    expect(tablesWrittenBy('release "unit"')).toEqual([]);
+    expect(tablesWrittenBy('rollback to "unit"')).toEqual([]);
   });
 
-  it('names the table an insert, update or delete writes, through an alias too', () => {
+  it('names the table an insert, update or delete writes, as Kysely compiles them', () => {
     const insert = builder.insertInto('order_items').values({ id: 'i-1' } as never);
+    const upsert = builder
+      .insertInto('order_counters')
+      .values({ restaurant_id: 'r', business_date: 'd', last_number: 1 })
+      .onConflict((oc) => oc.columns(['restaurant_id', 'business_date']).doNothing());
     const update = builder.updateTable('orders as o').set({ notes: 'x' }).where('o.id', '=', '1');
     const remove = builder.deleteFrom('payments').where('id', '=', 'p-1');
 
-    expect(tablesWrittenBy(insert.toOperationNode())).toEqual(['order_items']);
-    expect(tablesWrittenBy(update.toOperationNode())).toEqual(['orders']);
-    expect(tablesWrittenBy(remove.toOperationNode())).toEqual(['payments']);
+    expect(tablesWrittenBy(sqlOf(insert))).toEqual(['order_items']);
+    expect(tablesWrittenBy(sqlOf(upsert))).toEqual(['order_counters']);
+    expect(tablesWrittenBy(sqlOf(update))).toEqual(['orders']);
+    expect(tablesWrittenBy(sqlOf(remove))).toEqual(['payments']);
   });
 
-  it('counts raw SQL other than a read, and schema changes, as writing every table', () => {
-    const rawUpdate = sql`update orders set notes = null`.toOperationNode();
-    const ddl = builder.schema.createTable('t').addColumn('a', 'text').toOperationNode();
+  it('reads the target of hand-written SQL, qualified, quoted or in another case', () => {
+    expect(tablesWrittenBy('UPDATE orders SET notes = NULL')).toEqual(['orders']);
+    expect(tablesWrittenBy('insert or ignore into "audit_chain_heads" values (?)')).toEqual([
+      'audit_chain_heads',
+    ]);
+    expect(tablesWrittenBy('REPLACE INTO order_items VALUES (1)')).toEqual(['order_items']);
+    expect(tablesWrittenBy('delete from "main"."orders"')).toEqual(['orders']);
+    expect(tablesWrittenBy('update main . order_items set notes = null')).toEqual(['order_items']);
+  });
 
-    expect(tablesWrittenBy(rawUpdate)).toBe('all');
+  it('counts anything else as writing every table', () => {
+    const ddl = builder.schema.createTable('t').addColumn('a', 'text').compile().sql;
+
     expect(tablesWrittenBy(ddl)).toBe('all');
+    expect(tablesWrittenBy('with doomed as (select id from orders) delete from orders')).toBe(
+      'all',
+    );
+    expect(tablesWrittenBy('pragma user_version = 9')).toBe('all');
+    expect(tablesWrittenBy('drop table orders')).toBe('all');
   });
 });
 
@@ -102,6 +126,16 @@ describe('ChangeTracker (sqlite)', () => {
 
     expect(second).not.toBe(first);
     expect(third).not.toBe(second);
+  });
+
+  it('changes on a write sent as a sql template', async () => {
+    const before = versionOfOrders();
+
+    await sql`update orders set notes = null where id = ${'no-such-order'}`.execute(
+      database.kysely,
+    );
+
+    expect(versionOfOrders()).not.toBe(before);
   });
 
   it('changes from the next event-loop turn on when another connection commits', async () => {

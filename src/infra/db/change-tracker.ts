@@ -1,15 +1,3 @@
-import {
-  AliasNode,
-  TableNode,
-  type KyselyPlugin,
-  type OperationNode,
-  type PluginTransformQueryArgs,
-  type PluginTransformResultArgs,
-  type QueryResult,
-  type RootOperationNode,
-  type UnknownRow,
-} from 'kysely';
-
 import type { DatabaseSchema } from './schema.js';
 
 /** Read before fake timers replace it in tests: the turn must really end. */
@@ -17,19 +5,44 @@ const nextLoopTurn = globalThis.setImmediate.bind(globalThis);
 
 export type TableName = Extract<keyof DatabaseSchema, string>;
 
+/** What one statement can write: nothing, some tables, or anything at all. */
+export type Writes = readonly string[] | 'all';
+
+const READS: Writes = [];
+
+/** Statements that write nothing themselves: reads and transaction control. */
+const WRITES_NOTHING = /^\s*(?:select|begin|commit|end|rollback|savepoint|release)\b/i;
+
 /**
- * Tells whether a table may have changed since a moment, on the embedded database. It counts,
- * per table, every statement this process sends that can write that table, as Kysely compiles
- * it (before it runs); a statement whose tables cannot be read from its tree (raw SQL other
- * than a SELECT, schema changes) counts for every table. Commits by any other connection to the
- * file (a `chefia` command) are seen through SQLite's `PRAGMA data_version`, which changes for
- * exactly those. That pragma opens a read transaction, whose file locks cost about a tenth of a
- * cached order read under load, so it is read once per event-loop turn: another process's
- * commit is seen from the next turn on.
- *
- * It sees what Kysely compiles: every builder query and every `sql` template run through the
- * database. A `CompiledQuery` handed straight to `executeQuery` skips plugins and would go
- * unseen; nothing here does that.
+ * The statements that write one named table, and that table's (possibly qualified) name. Linear:
+ * inside a quoted name, a character is either not a quote or a doubled quote, never both.
+ */
+const WRITES_TABLE =
+  // eslint-disable-next-line security/detect-unsafe-regex
+  /^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+((?:"(?:[^"]|"")+"|\w+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|\w+))?)/i;
+
+/**
+ * The tables a SQL statement can write, read from its text: none for a read or transaction
+ * control, the target of an insert, update or delete, and `all` for anything else (schema
+ * changes, pragmas, common table expressions), which is the safe answer.
+ */
+export function tablesWrittenBy(sql: string): Writes {
+  if (WRITES_NOTHING.test(sql)) return READS;
+  const target = WRITES_TABLE.exec(sql)?.[1];
+  if (target === undefined) return 'all';
+  const name = target.split('.').at(-1)?.trim() ?? target;
+  return [name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name];
+}
+
+/**
+ * Tells whether a table may have changed since a moment, on the embedded database. The database
+ * counts, per table, every statement this process runs that can write that table, whoever builds
+ * it (a Kysely builder, a `sql` template, a query compiled once and run many times); a
+ * statement whose target cannot be read from its text counts for every table. Commits by any
+ * other connection to the file (a `chefia` command) are seen through SQLite's
+ * `PRAGMA data_version`, which changes for exactly those. That pragma opens a read transaction,
+ * whose file locks cost about a tenth of a cached order read under load, so it is read once per
+ * event-loop turn: another process's commit is seen from the next turn on.
  *
  * A version taken before a read and found unchanged later means nothing that read depends on
  * has been written since, or is being written: Kysely's SQLite driver runs one statement or
@@ -37,7 +50,7 @@ export type TableName = Extract<keyof DatabaseSchema, string>;
  * open transaction to end and sees committed rows only, and a write counted after the version
  * was taken makes the version differ.
  */
-export class ChangeTracker implements KyselyPlugin {
+export class ChangeTracker {
   readonly #dataVersion: () => number;
   readonly #perTable = new Map<string, number>();
   #everyTable = 0;
@@ -58,6 +71,15 @@ export class ChangeTracker implements KyselyPlugin {
     return version;
   }
 
+  /** Counts a statement that is about to run on this process's connection. */
+  statementRunning(writes: Writes): void {
+    if (writes === 'all') {
+      this.#everyTable += 1;
+      return;
+    }
+    for (const table of writes) this.#perTable.set(table, (this.#perTable.get(table) ?? 0) + 1);
+  }
+
   #readDataVersion(): void {
     const dataVersion = this.#dataVersion();
     if (dataVersion !== this.#lastDataVersion) {
@@ -69,53 +91,4 @@ export class ChangeTracker implements KyselyPlugin {
       this.#dataVersionReadThisTurn = false;
     });
   }
-
-  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
-    const written = tablesWrittenBy(node);
-    if (written === 'all') this.#everyTable += 1;
-    else
-      for (const table of written) this.#perTable.set(table, (this.#perTable.get(table) ?? 0) + 1);
-    return node;
-  }
-
-  transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return Promise.resolve(result);
-  }
-}
-
-/** The tables a statement can write: none for a read, `all` when its tree does not say. */
-export function tablesWrittenBy(node: RootOperationNode): readonly string[] | 'all' {
-  switch (node.kind) {
-    case 'SelectQueryNode':
-      return [];
-    case 'InsertQueryNode':
-      return node.into ? namesOf([node.into]) : 'all';
-    case 'UpdateQueryNode':
-      return node.table ? namesOf([node.table, ...(node.from?.froms ?? [])]) : 'all';
-    case 'DeleteQueryNode':
-      return namesOf(node.from.froms);
-    case 'MergeQueryNode':
-      return namesOf([node.into]);
-    case 'RawNode': {
-      const text = node.sqlFragments.join('').trimStart().slice(0, 6).toLowerCase();
-      return text === 'select' ? [] : 'all';
-    }
-    default:
-      return 'all';
-  }
-}
-
-function namesOf(nodes: readonly OperationNode[]): readonly string[] | 'all' {
-  const names: string[] = [];
-  for (const node of nodes) {
-    const name = tableNameOf(node);
-    if (name === undefined) return 'all';
-    names.push(name);
-  }
-  return names;
-}
-
-function tableNameOf(node: OperationNode): string | undefined {
-  if (AliasNode.is(node)) return tableNameOf(node.node);
-  return TableNode.is(node) ? node.table.identifier.name : undefined;
 }

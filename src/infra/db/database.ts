@@ -12,7 +12,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 
-import { ChangeTracker } from './change-tracker.js';
+import { ChangeTracker, tablesWrittenBy, type Writes } from './change-tracker.js';
 import { GroupCommit } from './group-commit.js';
 import type { DatabaseSchema } from './schema.js';
 
@@ -77,8 +77,7 @@ function openSqlite(options: DatabaseOptions): Database {
   const dataVersion = connection.prepare('PRAGMA data_version').pluck();
   const changes = new ChangeTracker(() => dataVersion.get() as number);
   const kysely = new Kysely<DatabaseSchema>({
-    dialect: new SqliteDialect({ database: withStatementCache(connection) }),
-    plugins: [changes],
+    dialect: new SqliteDialect({ database: withStatementCache(connection, changes) }),
   });
   const commits = new GroupCommit(kysely);
   return {
@@ -100,18 +99,24 @@ const STATEMENT_CACHE_SIZE = 500;
  * are parameterized, so the same SQL text recurs; reusing its compiled statement (least recently
  * used first out) removes most of that cost. SQLite recompiles a cached statement by itself when
  * the schema changes.
+ *
+ * Kysely's SQLite connection prepares each statement right before it runs it, so this is also
+ * where `changes` counts what every statement can write, whichever way it was built.
  */
-function withStatementCache(connection: SQLite.Database): SqliteDatabase {
-  const cache = new LRUCache<string, SQLite.Statement>({ max: STATEMENT_CACHE_SIZE });
+function withStatementCache(connection: SQLite.Database, changes: ChangeTracker): SqliteDatabase {
+  const cache = new LRUCache<string, { statement: SQLite.Statement; writes: Writes }>({
+    max: STATEMENT_CACHE_SIZE,
+  });
   return {
     close: () => connection.close(),
     prepare(sql: string) {
-      let statement = cache.get(sql);
-      if (!statement) {
-        statement = connection.prepare(sql);
-        cache.set(sql, statement);
+      let prepared = cache.get(sql);
+      if (!prepared) {
+        prepared = { statement: connection.prepare(sql), writes: tablesWrittenBy(sql) };
+        cache.set(sql, prepared);
       }
-      return statement;
+      changes.statementRunning(prepared.writes);
+      return prepared.statement;
     },
   };
 }

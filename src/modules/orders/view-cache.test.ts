@@ -1,11 +1,10 @@
 import path from 'node:path';
 
 import SQLite from 'better-sqlite3';
-import { createQueryId, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { TestApp } from '../../../test/helpers/app.js';
-import { ChangeTracker } from '../../infra/db/change-tracker.js';
+import { ChangeTracker, tablesWrittenBy } from '../../infra/db/change-tracker.js';
 import { SQLITE_FILE_NAME } from '../../infra/db/database.js';
 import type { Principal } from '../../security/authz/principal.js';
 import { OrdersRepository } from './repository.js';
@@ -178,10 +177,7 @@ describe('OrderViewCache', () => {
     const cache = new OrderViewCache(tracker);
     const load = vi.fn(async () => {
       // A write to the order is compiled while its rows are being read.
-      tracker.transformQuery({
-        queryId: createQueryId(),
-        node: sql`update orders set notes = null`.toOperationNode(),
-      });
+      tracker.statementRunning(tablesWrittenBy('update "orders" set "notes" = null'));
       return view;
     });
 
