@@ -67,10 +67,7 @@ describe('http core', () => {
         expect(response.headers[name], name).toBe(value);
       }
       expect(response.headers['cache-control']).toBe('no-store');
-
-      expect(response.headers['strict-transport-security']).toBeDefined();
-      expect(response.headers['content-security-policy']).toBeDefined();
-      expect(response.headers['x-request-id']).toBeDefined();
+      expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
   });
 
