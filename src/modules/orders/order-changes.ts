@@ -15,6 +15,16 @@ export function isCustomerPrincipal(principal: Principal): boolean {
 }
 
 /**
+ * Whether `principal` may see an order of its restaurant placed for `customerId`: staff see
+ * every order, a customer login only orders of its own customer record, and none while it is
+ * linked to no record (a walk-in order has no customer either).
+ */
+export function maySeeOrder(principal: Principal, customerId: string | null): boolean {
+  if (!isCustomerPrincipal(principal)) return true;
+  return principal.customerId !== null && customerId === principal.customerId;
+}
+
+/**
  * The order with its items, locked for the rest of the transaction on PostgreSQL so that two
  * changes of one order (or a change and a payment) run one after the other. Another
  * restaurant's or a deleted order is simply not found.

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/helpers/app.js';
 import { testDialects } from '../../../test/helpers/database.js';
 import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
+import { signIn } from '../../../test/helpers/auth.js';
 import {
   buildOrdersTestApp,
   call,
@@ -272,6 +273,17 @@ describe.each(testDialects())('orders (%s)', (dialect) => {
       const hidden = await call(t, f.users.customer, 'GET', `/api/v1/orders/${someoneElses.id}`);
       expect(hidden.statusCode).toBe(404);
       expect(hidden.json().code).toBe('POS_ERR_NOT_FOUND');
+    });
+
+    it('shows a customer login linked to no customer record no order, walk-in orders included', async () => {
+      const walkIn = await openOrder(t, f);
+      const unlinked = await signIn(t, f.restaurant, 'customer');
+
+      const read = await call(t, unlinked, 'GET', `/api/v1/orders/${walkIn.id}`);
+      expect(read.statusCode).toBe(404);
+      expect(read.json().code).toBe('POS_ERR_NOT_FOUND');
+      const list = await call(t, unlinked, 'GET', '/api/v1/orders?limit=100');
+      expect(list.json<{ items: unknown[] }>().items).toEqual([]);
     });
   });
 

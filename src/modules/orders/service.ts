@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   assertCoversPayments,
   isCustomerPrincipal,
+  maySeeOrder,
   lockOrder,
   recomputeTotals,
   totalsColumns,
@@ -168,9 +169,7 @@ export async function getOrder(
   const orders = new OrdersRepository(context.database.kysely, principal.restaurantId);
   const order = await orders.findById(orderId);
   if (!order) throw notFound();
-  if (isCustomerPrincipal(principal) && order.customer_id !== principal.customerId) {
-    throw notFound();
-  }
+  if (!maySeeOrder(principal, order.customer_id)) throw notFound();
   return toOrderView(order, await orders.itemsOf(order.id));
 }
 

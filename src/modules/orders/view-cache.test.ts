@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { TestApp } from '../../../test/helpers/app.js';
+import { signIn } from '../../../test/helpers/auth.js';
 import { ChangeTracker, tablesWrittenBy } from '../../infra/db/change-tracker.js';
 import { SQLITE_FILE_NAME } from '../../infra/db/database.js';
 import type { Principal } from '../../security/authz/principal.js';
@@ -157,6 +158,17 @@ describe('order views kept in memory (sqlite)', () => {
       expect(hidden.statusCode).toBe(404);
       expect(hidden.json().code).toBe('POS_ERR_NOT_FOUND');
       expect((await read(theirs.id, f.users.customer)).id).toBe(theirs.id);
+    });
+
+    it('never answers a customer login linked to no record with a walk-in order staff read', async () => {
+      const walkIn = await openOrder(t, f);
+      const unlinked = await signIn(t, f.restaurant, 'customer');
+      await read(walkIn.id);
+
+      const hidden = await call(t, unlinked, 'GET', `/api/v1/orders/${walkIn.id}`);
+
+      expect(hidden.statusCode).toBe(404);
+      expect(hidden.json().code).toBe('POS_ERR_NOT_FOUND');
     });
   });
 });

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 
 import type { ChangeTracker, TableName } from '../../infra/db/change-tracker.js';
 import type { Principal } from '../../security/authz/principal.js';
-import { isCustomerPrincipal } from './order-changes.js';
+import { maySeeOrder } from './order-changes.js';
 import type { OrderView } from './views.js';
 
 /** Everything an order's view is built from. */
@@ -45,7 +45,9 @@ export class OrderViewCache {
     const key = `${principal.restaurantId}/${orderId}`;
     const version = this.#changes.versionOf(VIEW_TABLES);
     const cached = this.#views.get(key);
-    if (cached?.version === version && visibleTo(principal, cached)) return cached.body;
+    if (cached?.version === version && maySeeOrder(principal, cached.customerId)) {
+      return cached.body;
+    }
 
     const view = await load();
     const body = serialize(view);
@@ -55,9 +57,4 @@ export class OrderViewCache {
     }
     return body;
   }
-}
-
-/** A customer sees only their own orders; staff of the restaurant see all of its orders. */
-function visibleTo(principal: Principal, view: CachedView): boolean {
-  return !isCustomerPrincipal(principal) || view.customerId === principal.customerId;
 }
