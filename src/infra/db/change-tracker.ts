@@ -1,9 +1,7 @@
-import type { DatabaseSchema } from './schema.js';
+import type { TableName } from './schema.js';
 
 /** Read before fake timers replace it in tests: the turn must really end. */
 const nextLoopTurn = globalThis.setImmediate.bind(globalThis);
-
-export type TableName = Extract<keyof DatabaseSchema, string>;
 
 /** What one statement can write: nothing, some tables, or anything at all. */
 export type Writes = readonly string[] | 'all';

@@ -146,6 +146,9 @@ export interface DatabaseSchema {
   blocked_ips: BlockedIpsTable;
 }
 
+/** The name of a table of the business database. */
+export type TableName = Extract<keyof DatabaseSchema, string>;
+
 export interface UsersTable {
   id: string;
   restaurant_id: string;

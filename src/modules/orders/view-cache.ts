@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 
-import type { ChangeTracker, TableName } from '../../infra/db/change-tracker.js';
+import type { ChangeTracker } from '../../infra/db/change-tracker.js';
+import type { TableName } from '../../infra/db/schema.js';
 import type { Principal } from '../../security/authz/principal.js';
 import { maySeeOrder } from './order-changes.js';
 import type { OrderView } from './views.js';
