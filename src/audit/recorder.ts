@@ -3,13 +3,37 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Database, Executor } from '../infra/db/database.js';
-import type { AuditEventsTable } from '../infra/db/schema.js';
+import { PreparedInsert, PreparedQuery } from '../infra/db/prepared-query.js';
+import type { AuditChainHeadsTable, AuditEventsTable } from '../infra/db/schema.js';
 import { GENESIS_HASH, canonicalDetails, entryHash } from './chain.js';
 import { allowedDetails } from './detail-allow-list.js';
 import { ALERT_RISK_THRESHOLD, type AuditEventInput, riskScore } from './events.js';
 import { anonymizeIp, hashIp } from './ip.js';
 
 export const SYSTEM_CHAIN = 'system';
+
+// Every audited change runs these, compiled once (see prepared-query.ts).
+const CHAIN_HEAD = new PreparedQuery<{ chainId: string }, AuditChainHeadsTable>((db, value) =>
+  db.selectFrom('audit_chain_heads').selectAll().where('chain_id', '=', value('chainId')),
+);
+const CHAIN_HEAD_FOR_UPDATE = new PreparedQuery<{ chainId: string }, AuditChainHeadsTable>(
+  (db, value) =>
+    db
+      .selectFrom('audit_chain_heads')
+      .selectAll()
+      .where('chain_id', '=', value('chainId'))
+      .forUpdate(),
+);
+const ADVANCE_CHAIN_HEAD = new PreparedQuery<
+  { chainId: string; lastSeq: number; lastHash: string },
+  unknown
+>((db, value) =>
+  db
+    .updateTable('audit_chain_heads')
+    .set({ last_seq: value('lastSeq'), last_hash: value('lastHash') })
+    .where('chain_id', '=', value('chainId')),
+);
+const INSERT_ENTRY = new PreparedInsert('audit_events');
 
 /** What `record` wrote: enough for callers that raise alerts on high-risk entries. */
 export type RecordedAuditEvent = AuditEventsTable;
@@ -87,12 +111,12 @@ export class AuditRecorder {
     };
     const entry = { ...unhashed, hash: entryHash(this.#deps.chainKey, unhashed) };
 
-    await tx.insertInto('audit_events').values(entry).execute();
-    await tx
-      .updateTable('audit_chain_heads')
-      .set({ last_seq: entry.seq, last_hash: entry.hash })
-      .where('chain_id', '=', chainId)
-      .execute();
+    await INSERT_ENTRY.execute(tx, entry);
+    await ADVANCE_CHAIN_HEAD.execute(tx, {
+      chainId,
+      lastSeq: entry.seq,
+      lastHash: entry.hash,
+    });
 
     // Same transaction: the alert (and its webhook outbox row) exists exactly when the entry does,
     // so a crash before delivery loses nothing and a rollback raises nothing.
@@ -120,8 +144,7 @@ export class AuditRecorder {
   }
 
   async #readChainHead(tx: Executor, chainId: string) {
-    let query = tx.selectFrom('audit_chain_heads').selectAll().where('chain_id', '=', chainId);
-    if (this.#deps.database.dialect === 'postgres') query = query.forUpdate();
-    return query.executeTakeFirst();
+    const query = this.#deps.database.dialect === 'postgres' ? CHAIN_HEAD_FOR_UPDATE : CHAIN_HEAD;
+    return query.executeTakeFirst(tx, { chainId });
   }
 }

@@ -1,4 +1,5 @@
 import type { Executor } from '../../infra/db/database.js';
+import { PreparedInsert, PreparedQuery } from '../../infra/db/prepared-query.js';
 import type {
   OrderItemsTable,
   OrderStatus,
@@ -35,6 +36,45 @@ export interface OrderListFilter {
   customerId?: string;
 }
 
+// The statements every order runs, compiled once (see prepared-query.ts).
+const ORDER_BY_ID = new PreparedQuery<{ restaurantId: string; id: string }, OrderRow>((db, value) =>
+  db
+    .selectFrom('orders')
+    .selectAll()
+    .where('restaurant_id', '=', value('restaurantId'))
+    .where('id', '=', value('id'))
+    .where('deleted_at', 'is', null),
+);
+const ORDER_BY_ID_FOR_UPDATE = new PreparedQuery<{ restaurantId: string; id: string }, OrderRow>(
+  (db, value) =>
+    db
+      .selectFrom('orders')
+      .selectAll()
+      .where('restaurant_id', '=', value('restaurantId'))
+      .where('id', '=', value('id'))
+      .where('deleted_at', 'is', null)
+      .forUpdate(),
+);
+const NEXT_NUMBER = new PreparedQuery<
+  { restaurantId: string; businessDate: string },
+  { last_number: number }
+>((db, value) =>
+  db
+    .insertInto('order_counters')
+    .values({
+      restaurant_id: value('restaurantId'),
+      business_date: value('businessDate'),
+      last_number: 1,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['restaurant_id', 'business_date'])
+        .doUpdateSet((eb) => ({ last_number: eb('order_counters.last_number', '+', 1) })),
+    )
+    .returning('last_number'),
+);
+const INSERT_ORDER = new PreparedInsert('orders');
+
 /** Orders and their items, of one restaurant. Soft-deleted orders are invisible here. */
 export class OrdersRepository extends TenantRepository {
   constructor(db: Executor, restaurantId: RestaurantId) {
@@ -43,14 +83,8 @@ export class OrdersRepository extends TenantRepository {
 
   /** The order, locked for the rest of the transaction when `forUpdate` (PostgreSQL only). */
   async findById(id: string, forUpdate = false): Promise<OrderRow | null> {
-    let query = this.db
-      .selectFrom('orders')
-      .selectAll()
-      .where('restaurant_id', '=', this.restaurantId)
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null);
-    if (forUpdate) query = query.forUpdate();
-    return (await query.executeTakeFirst()) ?? null;
+    const query = forUpdate ? ORDER_BY_ID_FOR_UPDATE : ORDER_BY_ID;
+    return (await query.executeTakeFirst(this.db, { restaurantId: this.restaurantId, id })) ?? null;
   }
 
   /**
@@ -59,22 +93,17 @@ export class OrdersRepository extends TenantRepository {
    * a rolled-back order gives its number back.
    */
   async nextNumber(businessDate: string): Promise<number> {
-    const row = await this.db
-      .insertInto('order_counters')
-      .values({ restaurant_id: this.restaurantId, business_date: businessDate, last_number: 1 })
-      .onConflict((oc) =>
-        oc
-          .columns(['restaurant_id', 'business_date'])
-          .doUpdateSet((eb) => ({ last_number: eb('order_counters.last_number', '+', 1) })),
-      )
-      .returning('last_number')
-      .executeTakeFirstOrThrow();
+    const row = await NEXT_NUMBER.executeTakeFirst(this.db, {
+      restaurantId: this.restaurantId,
+      businessDate,
+    });
+    if (!row) throw new Error('The order counter returned no number.');
     return Number(row.last_number);
   }
 
   async insert(order: Omit<OrderRow, 'restaurant_id'>): Promise<OrderRow> {
     const row = { ...order, restaurant_id: this.restaurantId };
-    await this.db.insertInto('orders').values(row).execute();
+    await INSERT_ORDER.execute(this.db, row);
     return row;
   }
 

@@ -1,4 +1,5 @@
 import type { Executor } from '../../infra/db/database.js';
+import { PreparedQuery } from '../../infra/db/prepared-query.js';
 import type { RestaurantsTable } from '../../infra/db/schema.js';
 import { trustedRestaurantId, type RestaurantId } from '../../infra/db/tenant.js';
 
@@ -13,6 +14,11 @@ export interface Restaurant {
   settings: Record<string, unknown>;
   createdAt: string;
 }
+
+/** Read by every order and payment. */
+const RESTAURANT_BY_ID = new PreparedQuery<{ id: string }, RestaurantsTable>((db, value) =>
+  db.selectFrom('restaurants').selectAll().where('id', '=', value('id')),
+);
 
 /** Restaurants are the tenants themselves, so this repository is the one not scoped by tenant. */
 export class RestaurantsRepository {
@@ -37,11 +43,7 @@ export class RestaurantsRepository {
   }
 
   async findById(id: string): Promise<Restaurant | null> {
-    const row = await this.#db
-      .selectFrom('restaurants')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await RESTAURANT_BY_ID.executeTakeFirst(this.#db, { id });
     return row ? toRestaurant(row) : null;
   }
 
