@@ -75,10 +75,8 @@ const readOrder = async (): Promise<void> => {
   });
   if (response.statusCode !== 200) throw new Error(`GET answered ${response.statusCode}`);
 };
-const changedOrders = context.database.kysely
-  .updateTable('orders')
-  .set({ notes: null })
-  .where('id', '=', 'no-such-order');
+const { changes } = context.database;
+if (!changes) throw new Error('The order read benchmark runs on the embedded database.');
 const layers: Layer[] = [
   {
     label: 'bare Fastify hello world (inject)',
@@ -99,8 +97,8 @@ const layers: Layer[] = [
   {
     label: 'the whole authenticated request, its view read again after a change (inject)',
     call: async () => {
-      // Compiling a write to `orders` is what makes the cached view stale; nothing is written.
-      changedOrders.compile();
+      // A statement writing `orders` is what makes the cached view stale; none is run here.
+      changes.statementRunning(['orders']);
       await readOrder();
     },
   },
