@@ -87,6 +87,11 @@ describe('http core', () => {
         '<script>alert(1)</script>',
         'a'.repeat(200),
         'x y z 1 2 3',
+        // Well formed, but a card number, a CPF or a token: never logged, audited or echoed.
+        '4111111111111111',
+        '4111-1111-1111-1111',
+        '529.982.247-25',
+        'sk_live_4eC39HqLyjWDarjtT1zdp7dc',
       ]) {
         const response = await t.app.inject({
           method: 'GET',

@@ -5,7 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildTestApp, type TestApp, type TestAppOptions } from '../../test/helpers/app.js';
+import {
+  buildTestApp,
+  uniqueRequestId,
+  type TestApp,
+  type TestAppOptions,
+} from '../../test/helpers/app.js';
 import { seedRestaurant, seedUser, signIn, type SignedInUser } from '../../test/helpers/auth.js';
 import { IDENTITY_TEST_ENV, postLogin } from '../modules/auth/auth.test-helpers.js';
 import { ROLES, roleHasPermission, type Role } from '../security/authz/permissions.js';
@@ -192,7 +197,7 @@ describe('route access table', () => {
   afterAll(() => t.close());
 
   async function send(route: DeclaredRoute, headers: Record<string, string>): Promise<Outcome> {
-    const requestId = `route-table-${randomUUID()}`;
+    const requestId = uniqueRequestId('route-table');
     const withBody = ['POST', 'PUT', 'PATCH'].includes(route.method);
     const injection = t.app.inject({
       method: route.method as 'GET',

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -106,4 +106,12 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       if (!shared) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A request id of its own for a test request, kept by the server every time: a UUID's hex digits
+ * without its dashes never read as a card number or CPF, which the server would refuse as an id.
+ */
+export function uniqueRequestId(prefix: string): string {
+  return `${prefix}-${randomUUID().replaceAll('-', '')}`;
 }

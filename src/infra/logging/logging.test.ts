@@ -28,6 +28,8 @@ const SECRET = {
   errorPassword: 'Err0r-Passw0rd-0044',
   errorPan: '5500 0000 0000 0004',
   pathToken: 'eyJhbGciOiJIUzI1NiJ9.eyJqdGkiOiJyZXNldC05OSJ9.cGF0aC10b2tlbi1zaWc',
+  requestIdPan: '4000-0566-5566-5556',
+  requestIdCpf: '98765432100',
 } as const;
 const CVV = '123';
 
@@ -204,6 +206,18 @@ describe('logging', () => {
         headers: { authorization: signedIn.authorization, cookie: signedIn.cookie },
         payload: SECRETS_BODY,
       });
+      // Request ids reach every line of their request as they are: these must be refused.
+      for (const [name, requestId] of [
+        ['panAsRequestId', SECRET.requestIdPan],
+        ['cpfAsRequestId', SECRET.requestIdCpf],
+        ['apiKeyAsRequestId', SECRET.apiKey],
+      ] as const) {
+        responses[name] = await send({
+          method: 'GET',
+          url: '/health/live',
+          headers: { 'x-request-id': requestId },
+        });
+      }
       secrets.issuedAccessToken = responses.login.json<{ accessToken: string }>().accessToken;
       secrets.issuedRefreshToken = responses.login.json<{ refreshToken: string }>().refreshToken;
 
@@ -229,6 +243,9 @@ describe('logging', () => {
       expect(responses.boom?.statusCode).toBe(500);
       expect(responses.notFound?.statusCode).toBe(404);
       expect(responses.careless?.statusCode).toBe(204);
+      for (const name of ['panAsRequestId', 'cpfAsRequestId', 'apiKeyAsRequestId']) {
+        expect(responses[name]?.statusCode, name).toBe(200);
+      }
     });
 
     it('never logs any of the secrets, including the real password and tokens', () => {
@@ -264,6 +281,9 @@ describe('logging', () => {
         ['boom', 'GET', '/api/v1/test/boom'],
         ['notFound', 'GET', 'unmatched'],
         ['careless', 'POST', '/api/v1/test/careless'],
+        ['panAsRequestId', 'GET', '/health/live'],
+        ['cpfAsRequestId', 'GET', '/health/live'],
+        ['apiKeyAsRequestId', 'GET', '/health/live'],
       ];
       for (const [name, method, route] of expected) {
         const response = responses[name]!;

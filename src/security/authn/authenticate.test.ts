@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
-
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { buildTestApp, uniqueRequestId, type TestApp } from '../../../test/helpers/app.js';
 import { seedRestaurant, signIn } from '../../../test/helpers/auth.js';
 import { testDialects } from '../../../test/helpers/database.js';
 import { auditEntries, detailsOf } from '../../../test/helpers/audit.js';
@@ -34,7 +32,7 @@ describe.each(testDialects())('refused bearer tokens (%s)', (dialect) => {
   async function present(
     authorization: string,
   ): Promise<{ response: LightMyRequestResponse; entries: AuditEventsTable[] }> {
-    const requestId = `token-test-${randomUUID()}`;
+    const requestId = uniqueRequestId('token-test');
     const response = await t.app.inject({
       method: 'GET',
       url: '/api/v1/auth/me',
@@ -124,7 +122,7 @@ describe.each(testDialects())('refused bearer tokens (%s)', (dialect) => {
 
   it('writes nothing for a request without a token or with a valid one', async () => {
     const cashier = await signIn(t, restaurant, 'cashier');
-    const requestId = `token-test-${randomUUID()}`;
+    const requestId = uniqueRequestId('token-test');
     await t.app.inject({
       method: 'GET',
       url: '/api/v1/auth/me',
