@@ -13,16 +13,11 @@ import { anonymizeIp, hashIp } from './ip.js';
 export const SYSTEM_CHAIN = 'system';
 
 // Every audited change runs these, compiled once (see prepared-query.ts).
-const CHAIN_HEAD = new PreparedQuery<{ chainId: string }, AuditChainHeadsTable>((db, value) =>
-  db.selectFrom('audit_chain_heads').selectAll().where('chain_id', '=', value('chainId')),
-);
+const chainHead = (db: Executor, value: (name: 'chainId') => string) =>
+  db.selectFrom('audit_chain_heads').selectAll().where('chain_id', '=', value('chainId'));
+const CHAIN_HEAD = new PreparedQuery<{ chainId: string }, AuditChainHeadsTable>(chainHead);
 const CHAIN_HEAD_FOR_UPDATE = new PreparedQuery<{ chainId: string }, AuditChainHeadsTable>(
-  (db, value) =>
-    db
-      .selectFrom('audit_chain_heads')
-      .selectAll()
-      .where('chain_id', '=', value('chainId'))
-      .forUpdate(),
+  (db, value) => chainHead(db, value).forUpdate(),
 );
 const ADVANCE_CHAIN_HEAD = new PreparedQuery<
   { chainId: string; lastSeq: number; lastHash: string },

@@ -37,23 +37,16 @@ export interface OrderListFilter {
 }
 
 // The statements every order runs, compiled once (see prepared-query.ts).
-const ORDER_BY_ID = new PreparedQuery<{ restaurantId: string; id: string }, OrderRow>((db, value) =>
+const orderById = (db: Executor, value: (name: 'restaurantId' | 'id') => string) =>
   db
     .selectFrom('orders')
     .selectAll()
     .where('restaurant_id', '=', value('restaurantId'))
     .where('id', '=', value('id'))
-    .where('deleted_at', 'is', null),
-);
+    .where('deleted_at', 'is', null);
+const ORDER_BY_ID = new PreparedQuery<{ restaurantId: string; id: string }, OrderRow>(orderById);
 const ORDER_BY_ID_FOR_UPDATE = new PreparedQuery<{ restaurantId: string; id: string }, OrderRow>(
-  (db, value) =>
-    db
-      .selectFrom('orders')
-      .selectAll()
-      .where('restaurant_id', '=', value('restaurantId'))
-      .where('id', '=', value('id'))
-      .where('deleted_at', 'is', null)
-      .forUpdate(),
+  (db, value) => orderById(db, value).forUpdate(),
 );
 const NEXT_NUMBER = new PreparedQuery<
   { restaurantId: string; businessDate: string },
