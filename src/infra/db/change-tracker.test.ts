@@ -128,6 +128,42 @@ describe('ChangeTracker (sqlite)', () => {
     expect(third).not.toBe(second);
   });
 
+  it('reads a schema that writes no table behind a statement: triggers only refuse, no cascade into the order tables', () => {
+    const connection = new SQLite(path.join(dataDir, SQLITE_FILE_NAME), { readonly: true });
+    try {
+      const triggers = connection
+        .prepare(`select name, sql from sqlite_master where type = 'trigger'`)
+        .all() as { name: string; sql: string }[];
+      const writingTriggers = triggers.filter(({ sql: body }) =>
+        /\b(?:insert|update|delete|replace)\b/i.test(body.slice(body.search(/\bbegin\b/i))),
+      );
+      const tables = connection
+        .prepare(`select name from sqlite_master where type = 'table'`)
+        .pluck()
+        .all() as string[];
+      const actions = tables.flatMap((table) =>
+        (
+          connection
+            .prepare(`select "table", on_update, on_delete from pragma_foreign_key_list(?)`)
+            .all(table) as { table: string; on_update: string; on_delete: string }[]
+        )
+          .filter((key) =>
+            [key.on_update, key.on_delete].some((action) =>
+              ['CASCADE', 'SET NULL', 'SET DEFAULT'].includes(action),
+            ),
+          )
+          .map((key) => `${key.table} -> ${table}`),
+      );
+
+      expect(triggers.length).toBeGreaterThan(0);
+      expect(writingTriggers).toEqual([]);
+      // A write the tracker does not see; no order view is built from either table.
+      expect(actions).toEqual(['security_alerts -> alert_outbox']);
+    } finally {
+      connection.close();
+    }
+  });
+
   it('changes on a write sent as a sql template', async () => {
     const before = versionOfOrders();
 

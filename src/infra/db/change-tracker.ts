@@ -36,11 +36,14 @@ export function tablesWrittenBy(sql: string): Writes {
  * Tells whether a table may have changed since a moment, on the embedded database. The database
  * counts, per table, every statement this process runs that can write that table, whoever builds
  * it (a Kysely builder, a `sql` template, a query compiled once and run many times); a
- * statement whose target cannot be read from its text counts for every table. Commits by any
- * other connection to the file (a `chefia` command) are seen through SQLite's
- * `PRAGMA data_version`, which changes for exactly those. That pragma opens a read transaction,
- * whose file locks cost about a tenth of a cached order read under load, so it is read once per
- * event-loop turn: another process's commit is seen from the next turn on.
+ * statement whose target cannot be read from its text counts for every table. Rows a trigger or
+ * a cascading foreign key writes are not seen: the schema's triggers only refuse changes, and
+ * its one cascade (`security_alerts` to `alert_outbox`) reaches no table a cached view is built
+ * from (change-tracker.test.ts checks both). Commits by any other connection to the file (a
+ * `chefia` command) are seen through SQLite's `PRAGMA data_version`, which changes for exactly
+ * those. That pragma opens a read transaction, whose file locks cost about a tenth of a cached
+ * order read under load, so it is read once per event-loop turn: another process's commit is
+ * seen from the next turn on.
  *
  * A version taken before a read and found unchanged later means nothing that read depends on
  * has been written since, or is being written: Kysely's SQLite driver runs one statement or
